@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "SITE_NAME": settings.ONEWINDOW_SITE_NAME,
+        "HOTLINE": settings.ONEWINDOW_HOTLINE,
+        "ELDERLY_MODE": request.COOKIES.get("ow_elderly") == "1",
+    }
