@@ -182,13 +182,15 @@ def scope_q(
 ) -> Q:
     """A filter for the rows ``user`` may ``perm``; matches nothing when there is no grant.
 
-    ``region_field`` is the lookup path to a Region (its ``prefix`` is compared);
+    ``region_field`` is the lookup path to a Region (its ``prefix`` is compared; "" when the
+    rows are regions themselves);
     ``department_field`` the path to a Department, or None when rows have no department (then
     departmental grants do not reach them).
     """
     q = Q(pk__in=[])
     for g in grants_for(user, perm):
-        part = Q(**{f"{region_field}__prefix__startswith": g.region_prefix})
+        lookup = f"{region_field}__prefix__startswith" if region_field else "prefix__startswith"
+        part = Q(**{lookup: g.region_prefix})
         if g.department_id is not None:
             if department_field is None:
                 continue

@@ -1,3 +1,82 @@
-from ninja import NinjaAPI
+"""The API root: mounts each app's router and serves the OpenAPI document at /api/openapi.json."""
 
-api = NinjaAPI(title="OneWindow API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from onewindow.accounts.api import router as accounts_router
+from onewindow.core.errors import DomainError
+from onewindow.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="一窗通 OneWindow API",
+    version="1",
+    description="政务服务平台接口：区划与机构、事项目录、账户。所有页面能做的事都可经此接口完成。",
+    urls_namespace="api",
+)
+api.add_router("/v1/regions", regions_router)
+api.add_router("/v1/accounts", accounts_router)
+
+
+def _register_optional_routers() -> None:
+    """Routers of apps that define one (catalogue, calendar) — mounted when present."""
+    import importlib
+
+    for prefix, module in (("/v1/catalog", "onewindow.catalog.api"),
+                           ("/v1/workdays", "onewindow.workdays.api")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        api.add_router(prefix, mod.router)
+
+
+_register_optional_routers()
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_problem(), status=exc.status)
+
+
+_TYPE_MESSAGES = {
+    "missing": "此项为必填项。",
+    "int_parsing": "请输入整数。",
+    "date_from_datetime_parsing": "请输入正确的日期（YYYY-MM-DD）。",
+    "date_parsing": "请输入正确的日期（YYYY-MM-DD）。",
+    "string_too_long": "内容过长。",
+    "string_too_short": "内容过短。",
+    "greater_than_equal": "数值过小。",
+    "less_than_equal": "数值过大。",
+    "json_invalid": "请求内容不是有效的 JSON。",
+}
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        key = ".".join(loc) or "__all__"
+        fields.setdefault(key, []).append(_TYPE_MESSAGES.get(err.get("type", ""), "格式不正确。"))
+    body = {"code": "validation_failed", "message": "请求参数有误，请检查后重试。", "errors": fields}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": "请先登录。"}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
+    )
