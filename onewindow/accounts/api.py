@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from onewindow.accounts import access, services
 from onewindow.accounts.models import Applicant
@@ -101,7 +101,7 @@ def applicant_out(a: Applicant) -> ApplicantOut:
     "/applicants", response={201: ApplicantOut}, auth=session_auth,
     summary="窗口/代办员登记申请人（身份证号、统一社会信用代码校验）",
 )
-def register_applicant(request: HttpRequest, payload: ApplicantIn) -> tuple[int, ApplicantOut]:
+def register_applicant(request: HttpRequest, payload: ApplicantIn) -> Status[ApplicantOut]:
     region = region_by_code(payload.region_code)
     if region is None:
         raise PermissionDenied(_("您没有权限执行此操作。"))
@@ -110,4 +110,4 @@ def register_applicant(request: HttpRequest, payload: ApplicantIn) -> tuple[int,
         id_number=payload.id_number, credit_code=payload.credit_code,
         legal_representative=payload.legal_representative, region=region,
     )
-    return 201, applicant_out(applicant)
+    return Status(201, applicant_out(applicant))

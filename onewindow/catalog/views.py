@@ -8,6 +8,7 @@ never a 500.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -110,6 +111,10 @@ def browse(request: HttpRequest) -> HttpResponse:
             "themes": themes,
             "page_obj": page_obj,
             "site": site,
+            "base_query": urlencode(
+                {"audience": audience, **({"theme": theme} if theme and not bad_theme else {})}
+            )
+            + "&",
         },
         status=404 if bad_theme else 200,
     )

@@ -75,7 +75,7 @@ def make_credit_code(body17: str) -> str:
 
 
 def make_id_number(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17)
+    return body17 + ric.calc_check_digit(body17 + "0")  # stdnum ignores the last character
 
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from onewindow.workdays.calendar import (
     DueDate,
@@ -62,6 +63,34 @@ def clear_calendar_cache() -> None:
         _state = None
 
 
+def note_pending_change(callback: object) -> None:
+    """Record that this connection's open transaction changed the calendar.
+
+    Until ``callback`` (registered with ``transaction.on_commit``) runs, this connection sees
+    a calendar built from its own uncommitted rows, and the shared calendar is left alone; if
+    the transaction rolls back, Django drops the callback and the note is ignored.
+    """
+    conn = transaction.get_connection()
+    setattr(conn, "_workdays_pending", callback)  # noqa: B010
+    setattr(conn, "_workdays_calendar", None)  # noqa: B010
+
+
+def _pending_calendar() -> WorkCalendar | None:
+    conn = transaction.get_connection()
+    callback = getattr(conn, "_workdays_pending", None)
+    if callback is None:
+        return None
+    if not conn.in_atomic_block or not any(item[1] is callback for item in conn.run_on_commit):
+        setattr(conn, "_workdays_pending", None)  # noqa: B010
+        setattr(conn, "_workdays_calendar", None)  # noqa: B010
+        return None
+    calendar: WorkCalendar | None = getattr(conn, "_workdays_calendar", None)
+    if calendar is None:
+        calendar = build_calendar_from_db()
+        setattr(conn, "_workdays_calendar", calendar)  # noqa: B010
+    return calendar
+
+
 def official_years_data() -> dict[int, YearData]:
     """The imported official schedules (官方放假安排) as calendar data, by year."""
     result: dict[int, YearData] = {}
@@ -93,6 +122,9 @@ def build_calendar_from_db() -> WorkCalendar:
 def get_calendar() -> WorkCalendar:
     """The current working-day calendar (cached in-process, checked against the cache token)."""
     global _state
+    pending = _pending_calendar()
+    if pending is not None:
+        return pending
     version = _version()
     state = _state
     if state is not None and state[0] == version:

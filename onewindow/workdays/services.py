@@ -22,7 +22,7 @@ from onewindow.core.errors import Conflict, ValidationFailed
 from onewindow.workdays.calendar import FIRST_YEAR, LAST_YEAR
 from onewindow.workdays.models import CalendarOverride, DayKind, OfficialYear, ScheduleDay
 from onewindow.workdays.registry import recompute_deadlines
-from onewindow.workdays.selectors import bump_calendar_version
+from onewindow.workdays.selectors import bump_calendar_version, note_pending_change
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,11 @@ def calendar_parse_schedule(text: str) -> list[ScheduleRow]:
     rows: list[ScheduleRow] = []
     seen: dict[dt.date, int] = {}
     header_allowed = True
-    lines = text.lstrip("\ufeff").splitlines()
-    for number, fields in enumerate(csv.reader(lines), start=1):
-        raw = lines[number - 1].strip() if number <= len(lines) else ""
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        raw = line.strip()
         if not raw or raw.startswith("#"):
             continue
+        fields = next(csv.reader([raw]), [])
         cells = [c.strip() for c in fields]
         if header_allowed and cells and cells[0].lower() in ("date", "日期"):
             header_allowed = False
@@ -123,28 +123,30 @@ def calendar_parse_schedule(text: str) -> list[ScheduleRow]:
                     }
                 )
     if errors:
-        raise ValidationFailed(
-            f"放假安排文件有 {len(errors)} 行错误，未导入任何数据", rows=errors
-        )
+        raise ValidationFailed(f"放假安排文件有 {len(errors)} 行错误，未导入任何数据", rows=errors)
     if not rows:
         raise ValidationFailed("放假安排文件中没有任何日期")
     return rows
 
 
 def _after_change(years: Iterable[int], result: ScheduleImport | None = None) -> None:
-    """Invalidate now (this transaction sees its own writes) and again after commit, then run
-    the deadline recomputers once the change is visible to everybody."""
+    """After commit: invalidate every process's calendar, then run the deadline recomputers.
+
+    Until then this transaction sees a calendar built from its own writes (see
+    :func:`.selectors.note_pending_change`)."""
     frozen = frozenset(years)
-    bump_calendar_version()
 
     def on_commit() -> None:
         bump_calendar_version()
         count = recompute_deadlines(frozen)
         if result is not None:
             result.recomputed = count
-        logger.info("workdays: calendar changed for %s, %d deadlines recomputed", sorted(frozen), count)
+        logger.info(
+            "workdays: calendar changed for %s, %d deadlines recomputed", sorted(frozen), count
+        )
 
     transaction.on_commit(on_commit)
+    note_pending_change(on_commit)
 
 
 def calendar_import_schedule(*, text: str, source: str) -> ScheduleImport:
