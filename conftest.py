@@ -71,7 +71,7 @@ def make_staff(db: Any) -> Callable[..., Any]:
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         user = User.objects.create_user(
-            username=name, password="Correct-Horse-9", display_name=f"测试{name}"
+            username=name, password="Correct-Horse-9", display_name=f"测试{name}"  # noqa: S106
         )
         StaffMember.objects.create(
             user=user, staff_number=f"T{counter['n']:05d}", region=region, department=department

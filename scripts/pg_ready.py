@@ -12,5 +12,5 @@ try:
         password=url.password or None, dbname="postgres", connect_timeout=3,
     ).close()
 except psycopg.Error as exc:
-    print(f"PostgreSQL not reachable: {exc}", file=sys.stderr)
+    sys.stderr.write(f"PostgreSQL not reachable: {exc}\n")
     sys.exit(1)

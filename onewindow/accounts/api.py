@@ -35,7 +35,9 @@ def me(request: HttpRequest) -> MeOut:
         username=user.username,
         display_name=getattr(user, "display_name", ""),
         grants=[
-            GrantOut(role=g.role.value, region_prefix=g.region_prefix, department_id=g.department_id)
+            GrantOut(
+                role=g.role.value, region_prefix=g.region_prefix, department_id=g.department_id
+            )
             for g in access.grants(user)
         ],
     )

@@ -8,7 +8,9 @@ from django.contrib.auth.backends import BaseBackend
 class PhoneCodeBackend(BaseBackend):
     """Signs an applicant in with mobile number plus one-time code."""
 
-    def authenticate(self, request: Any, phone: str | None = None, code: str | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def authenticate(  # type: ignore[override]
+        self, request: Any, phone: str | None = None, code: str | None = None, **kwargs: Any
+    ) -> Any:
         if phone is None or code is None:
             return None
         from onewindow.accounts.services import phone_code_verify

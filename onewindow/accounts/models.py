@@ -91,7 +91,7 @@ class RoleAssignment(TimeStampedModel):
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in DEPARTMENT_ROLES])
+                condition=~models.Q(role__in=sorted(r.value for r in DEPARTMENT_ROLES))
                 | models.Q(department__isnull=False),
                 name="department_role_has_department",
             ),
@@ -167,3 +167,6 @@ class PhoneCode(models.Model):
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
         indexes = [models.Index(fields=["phone", "-created_at"], name="phonecode_recent")]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"

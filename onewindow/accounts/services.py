@@ -52,7 +52,10 @@ def phone_code_send(*, phone: str) -> PhoneCode:
     with transaction.atomic():
         recent = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=phone, created_at__gt=now - timedelta(seconds=settings.OTP_RESEND_SECONDS))
+            .filter(
+                phone=phone,
+                created_at__gt=now - timedelta(seconds=settings.OTP_RESEND_SECONDS),
+            )
             .exists()
         )
         if recent:

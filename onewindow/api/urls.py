@@ -64,7 +64,9 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         key = ".".join(loc) or "__all__"
         fields.setdefault(key, []).append(_TYPE_MESSAGES.get(err.get("type", ""), "格式不正确。"))
-    body = {"code": "validation_failed", "message": "请求参数有误，请检查后重试。", "errors": fields}
+    body = {
+        "code": "validation_failed", "message": "请求参数有误，请检查后重试。", "errors": fields
+    }
     return api.create_response(request, body, status=422)
 
 

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 from onewindow.catalog.models import BasicItem, ItemVersion, ServiceItem
 from onewindow.catalog.validation import (
     BASIC_KEYS,
+    FEE_SPEC,
     FORM_FIELD_KEYS,
     ITEM_SPEC,
     MATERIAL_SPEC,
-    FEE_SPEC,
     Problem,
     clean_item,
 )
@@ -247,7 +247,8 @@ def _parse_json(data: bytes) -> list[dict[str, Any]]:
         raise _bad_file(_("文件不是有效的 JSON（UTF-8 编码）")) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_MARKER:
         raise _bad_file(
-            _("格式标记不正确：应为 {\"format\": \"%(m)s\", \"items\": [...]}") % {"m": FORMAT_MARKER}
+            _("格式标记不正确：应为 {\"format\": \"%(m)s\", \"items\": [...]}")
+            % {"m": FORMAT_MARKER}
         )
     items = doc.get("items")
     if not isinstance(items, list):

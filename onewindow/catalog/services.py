@@ -91,20 +91,27 @@ def _resolve_co_departments(
 
 
 def _write_guide(
-    version: ItemVersion, values: dict[str, Any], co_departments: list[Department]
+    version: ItemVersion,
+    values: dict[str, Any],
+    co_departments: list[Department],
+    parts: Iterable[str] = ("materials", "fees", "co_departments"),
 ) -> None:
-    """Replace the children of ``version`` (materials, fees, co-departments) from ``values``."""
-    version.materials.all().delete()
-    version.fees.all().delete()
-    Material.objects.bulk_create([
-        Material(version=version, sort_order=i, **{k: m[k] for k in MATERIAL_SPEC})
-        for i, m in enumerate(values["materials"], start=1)
-    ])
-    Fee.objects.bulk_create([
-        Fee(version=version, sort_order=i, **{k: f[k] for k in FEE_SPEC})
-        for i, f in enumerate(values["fees"], start=1)
-    ])
-    version.co_departments.set(co_departments)
+    """Replace the given children of ``version`` (materials, fees, co-departments)."""
+    parts = set(parts)
+    if "materials" in parts:
+        version.materials.all().delete()
+        Material.objects.bulk_create([
+            Material(version=version, sort_order=i, **{k: m[k] for k in MATERIAL_SPEC})
+            for i, m in enumerate(values["materials"], start=1)
+        ])
+    if "fees" in parts:
+        version.fees.all().delete()
+        Fee.objects.bulk_create([
+            Fee(version=version, sort_order=i, **{k: f[k] for k in FEE_SPEC})
+            for i, f in enumerate(values["fees"], start=1)
+        ])
+    if "co_departments" in parts:
+        version.co_departments.set(co_departments)
 
 
 def _switch_current(items: list[ServiceItem]) -> None:
@@ -274,12 +281,10 @@ def version_update_draft(*, actor: Any, version: ItemVersion, data: dict[str, An
         version.change_note = str(data["change_note"] or "")[:500]
         fields.append("change_note")
     version.save(update_fields=[*fields, "updated_at"])
-    if any(k in data for k in ("materials", "fees", "co_departments", "co_department_codes")):
-        if "materials" not in data:
-            values["materials"] = [
-                {k: getattr(m, k) for k in MATERIAL_SPEC} for m in version.materials.all()
-            ]
-        _write_guide(version, values, co_departments)
+    parts = [k for k in ("materials", "fees") if k in data]
+    if "co_departments" in data or "co_department_codes" in data:
+        parts.append("co_departments")
+    _write_guide(version, values, co_departments, parts)
     return version
 
 

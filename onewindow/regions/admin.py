@@ -18,7 +18,9 @@ from onewindow.regions.services import region_import_csv
 
 
 class RegionImportForm(forms.Form):
-    file = forms.FileField(label="区划 CSV 文件", help_text="列：code,name,level,parent_code；UTF-8 编码。")
+    file = forms.FileField(
+        label="区划 CSV 文件", help_text="列：code,name,level,parent_code；UTF-8 编码。"
+    )
 
 
 @admin.register(Region)
@@ -54,7 +56,8 @@ class RegionAdmin(ScopedAdmin):
         ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not (request.user.is_superuser or access.is_root_grant(request.user, Perm.REGION_MANAGE)):
+        user = request.user
+        if not (user.is_superuser or access.is_root_grant(user, Perm.REGION_MANAGE)):
             messages.error(request, "只有市级政管办管理员可以导入区划。")
             return redirect("admin:regions_region_changelist")
         form = RegionImportForm(request.POST or None, request.FILES or None)

@@ -97,7 +97,9 @@ def test_first_sign_in_completes_real_name_with_checked_id(client):
 
 
 @pytest.mark.django_db
-def test_staff_password_sign_in_locks_out_after_repeated_failures(client, regions, make_staff, settings):
+def test_staff_password_sign_in_locks_out_after_repeated_failures(
+    client, regions, make_staff, settings
+):
     make_staff("clerk", regions["city"], username="clerk_a")
     url = reverse("accounts:login")
     for _ in range(settings.AXES_FAILURE_LIMIT):

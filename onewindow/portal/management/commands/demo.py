@@ -25,7 +25,9 @@ class Command(BaseCommand):
                 self.stdout.write("数据库已有数据，跳过演示数据载入。")
                 return
             if not options["force"]:
-                raise CommandError("数据库不是空的，拒绝载入演示数据。如确需清空并重新载入，请加 --force。")
+                raise CommandError(
+                    "数据库不是空的，拒绝载入演示数据。如确需清空并重新载入，请加 --force。"
+                )
             call_command("flush", interactive=False, verbosity=0)
         try:
             result = load_demo(password=os.environ.get("ONEWINDOW_DEMO_PASSWORD") or None)
