@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from onewindow.api.urls import api
 
@@ -8,7 +8,7 @@ admin.site.site_header = "一窗通 · 管理后台"
 admin.site.site_title = "一窗通管理后台"
 admin.site.index_title = "政务服务平台管理"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +22,7 @@ from onewindow.accounts.forms import (
     PhoneForm,
     StaffLoginForm,
 )
-from onewindow.accounts.models import Applicant
+from onewindow.accounts.models import Applicant, User
 from onewindow.core.errors import DomainError
 from onewindow.notifications.models import Notification
 
@@ -101,7 +101,7 @@ def applicant_login(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def applicant_profile(request: HttpRequest) -> HttpResponse:
     """First sign-in: the person or company completes their identity (real-name)."""
-    user = request.user
+    user = cast(User, request.user)
     existing = Applicant.objects.filter(user=user).order_by("id")
     form = ApplicantProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

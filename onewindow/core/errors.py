@@ -22,14 +22,14 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         field_errors: Mapping[str, Sequence[str]] | None = None,
-        rows: Sequence[Mapping[str, Any]] | None = None,
+        rows: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.message = str(message)
         if code:
             self.code = code
         self.field_errors = {k: [str(m) for m in v] for k, v in (field_errors or {}).items()}
-        self.rows = list(rows or [])
+        self.rows: list[dict[str, Any]] = list(rows or [])
 
     def as_problem(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}

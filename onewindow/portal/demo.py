@@ -109,6 +109,8 @@ def _demo_authorisations() -> None:
     for n, ra in enumerate(
         RoleAssignment.objects.filter(role="chief").select_related("department", "user"), 1
     ):
+        if ra.department is None:
+            continue
         head = (
             RoleAssignment.objects.filter(role="dept_head", department=ra.department)
             .select_related("user")

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from onewindow.portal import views
+from onewindow.portal import workbench
 
 app_name = "workbench"
 
 urlpatterns = [
-    path("", views.workbench_home, name="home"),
+    path("", workbench.workbench_home, name="home"),
 ]

@@ -258,9 +258,10 @@ def test_work_hours_never_land_outside_office_hours(start, h):
 @given(starts, hours, hours)
 def test_work_hours_are_monotone_in_hours(start, h1, h2):
     lo, hi = sorted((h1, h2))
-    assert CAL.add_work_hours(start, lo, OFFICE).datetime <= CAL.add_work_hours(
-        start, hi, OFFICE
-    ).datetime
+    assert (
+        CAL.add_work_hours(start, lo, OFFICE).datetime
+        <= CAL.add_work_hours(start, hi, OFFICE).datetime
+    )
 
 
 @fast

@@ -54,7 +54,7 @@ def test_import_prints_summary_in_chinese(tmp_path, django_capture_on_commit_cal
         out, _err = run("import", str(path), "--source", "国务院办公厅")
     assert "已导入 2027 年放假安排：放假 1 天，调休上班 1 天（来源：国务院办公厅）" in out
     assert OfficialYear.objects.filter(year=2027).exists()
-    assert run("add", "2026-12-31", "5")[0] == "2027-01-07"
+    assert run("add", "2026-12-31", "5")[0] == "2027-01-08"  # no longer provisional
 
 
 def test_import_bad_file_lists_lines_on_stderr_and_fails(tmp_path):

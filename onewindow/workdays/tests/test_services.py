@@ -65,7 +65,7 @@ def test_import_replaces_the_provisional_year(django_capture_on_commit_callbacks
     assert 2027 not in selectors.provisional_years()
     assert selectors.add_workdays(d("2027-02-04"), 1) == DueDate(d("2027-02-12"), False)
     assert selectors.is_workday(d("2027-02-20"))  # Saturday make-up day
-    assert not selectors.is_workday(d("2027-04-05"))  # not in the file, Monday: worked? no
+    assert selectors.is_workday(d("2027-04-05"))  # the file replaces the whole year
     assert recomputed == [frozenset({2027})]
     assert result.recomputed == 3
 

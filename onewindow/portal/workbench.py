@@ -1,0 +1,66 @@
+"""The staff workbench (工作台): one frame for every role, navigation by permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from onewindow.accounts import access
+from onewindow.accounts.access import Perm
+from onewindow.catalog.models import ItemVersion, ServiceItem, VersionStatus
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    perm: Perm
+    hint: str
+
+
+NAV: tuple[NavLink, ...] = (
+    NavLink("事项管理", "/admin/catalog/serviceitem/", Perm.CATALOG_VIEW,
+            "事项目录、办事指南的草稿、发布与历史版本"),
+    NavLink("事项导入导出", "/admin/catalog/serviceitem/import/", Perm.CATALOG_IMPORT,
+            "按实施清单格式（Excel/JSON）批量导入，逐行报告错误"),
+    NavLink("首席代表授权", "/admin/catalog/authorisation/", Perm.AUTHORISATION_ISSUE,
+            "签发、撤销首席代表授权书"),
+    NavLink("区划与机构", "/admin/regions/region/", Perm.REGION_MANAGE,
+            "行政区划、部门、服务中心与窗口"),
+    NavLink("人员与角色", "/admin/accounts/staffmember/", Perm.STAFF_MANAGE,
+            "工作人员账户及其角色范围"),
+    NavLink("工作日历", "/admin/workdays/calendaroverride/", Perm.CALENDAR_MANAGE,
+            "法定节假日、调休与本地临时调整"),
+    NavLink("申请人", "/admin/accounts/applicant/", Perm.APPLICANT_VIEW,
+            "申请人信息（列表中已脱敏）"),
+)
+
+
+@require_GET
+def workbench_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), "accounts:login")
+    if not access.has_any(user, Perm.WORKBENCH):
+        return render(request, "portal/workbench_home.html", {"denied": True}, status=403)
+    links = [link for link in NAV if access.has_any(user, link.perm)]
+    items = ServiceItem.objects.filter(access.scope_q(user, Perm.CATALOG_VIEW))
+    context = {
+        "links": links,
+        "grants": [
+            {"role": g.role.label, "region": g.region_prefix, "department": g.department_id}
+            for g in access.grants(user)
+        ],
+        "assignments": user.role_assignments.filter(is_active=True).select_related(
+            "region", "department"
+        ),
+        "item_count": items.count(),
+        "draft_count": ItemVersion.objects.filter(
+            item__in=items, status=VersionStatus.DRAFT
+        ).count(),
+    }
+    return render(request, "portal/workbench_home.html", context)
