@@ -2,8 +2,10 @@
 
 :func:`get_calendar` returns the calendar built from package data, provisional rules, imported
 official schedules and overrides. It is built once per process and reused; every change bumps
-a version token in Django's cache, and each call compares that token (one cache read), so all
-processes pick up a change on their next call. Code that computes many deadlines in a loop
+a version token in Django's cache. A call compares that token (one cache read) unless it was
+compared less than ``settings.ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS`` ago (default 1 s;
+0 checks on every call): other processes see a change within that interval, the process that
+made the change sees it at once. Code that computes many deadlines in a loop
 should call :func:`get_calendar` once and use its methods.
 """
 
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
+import weakref
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,8 +38,11 @@ from onewindow.workdays.models import CalendarOverride, DayKind, OfficialYear
 VERSION_CACHE_KEY = "onewindow:workdays:calendar-version"
 
 _lock = threading.Lock()
-_state: tuple[str, WorkCalendar] | None = None
+# (version token, calendar, monotonic time of the next token check)
+_state: tuple[str, WorkCalendar, float] | None = None
 _office_hours: tuple[str, OfficeHours] | None = None
+# Connections whose open transaction changed the calendar (usually empty: a fast path).
+_pending_connections: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _version() -> str:
@@ -73,16 +81,21 @@ def note_pending_change(callback: object) -> None:
     conn = transaction.get_connection()
     setattr(conn, "_workdays_pending", callback)  # noqa: B010
     setattr(conn, "_workdays_calendar", None)  # noqa: B010
+    _pending_connections.add(conn)
 
 
 def _pending_calendar() -> WorkCalendar | None:
+    if not _pending_connections:
+        return None
     conn = transaction.get_connection()
     callback = getattr(conn, "_workdays_pending", None)
     if callback is None:
         return None
     if not conn.in_atomic_block or not any(item[1] is callback for item in conn.run_on_commit):
+        # Committed (the callback ran) or rolled back (Django dropped it): note is stale.
         setattr(conn, "_workdays_pending", None)  # noqa: B010
         setattr(conn, "_workdays_calendar", None)  # noqa: B010
+        _pending_connections.discard(conn)
         return None
     calendar: WorkCalendar | None = getattr(conn, "_workdays_calendar", None)
     if calendar is None:
@@ -125,16 +138,21 @@ def get_calendar() -> WorkCalendar:
     pending = _pending_calendar()
     if pending is not None:
         return pending
-    version = _version()
     state = _state
+    now = time.monotonic()
+    if state is not None and now < state[2]:
+        return state[1]
+    version = _version()
+    next_check = now + float(getattr(settings, "ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS", 1.0))
     if state is not None and state[0] == version:
+        _state = (version, state[1], next_check)
         return state[1]
     with _lock:
         state = _state
         if state is not None and state[0] == version:
             return state[1]
         calendar = build_calendar_from_db()
-        _state = (version, calendar)
+        _state = (version, calendar, next_check)
         return calendar
 
 

@@ -69,7 +69,7 @@ def test_search_page_query_count_is_fixed(
     with django_assert_max_num_queries(8):
         response = client.get("/search/", {"q": "食品"})
     assert response.status_code == 200
-    assert "食品经营许可" in response.content.decode()
+    assert "<mark>食品</mark>经营许可" in response.content.decode()
 
 
 def test_unknown_or_unpublished_item_is_404(

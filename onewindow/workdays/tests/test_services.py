@@ -164,10 +164,20 @@ def test_deleting_an_imported_year_makes_it_provisional_again(django_capture_on_
     assert 2027 in selectors.provisional_years()
 
 
-def test_cache_version_change_from_another_process_rebuilds(django_capture_on_commit_callbacks):
+def test_cache_version_change_from_another_process_rebuilds(settings):
+    settings.ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS = 0
     first = selectors.get_calendar()
     assert selectors.get_calendar() is first
     cache.set(selectors.VERSION_CACHE_KEY, "changed-elsewhere", timeout=None)
+    assert selectors.get_calendar() is not first
+
+
+def test_version_is_checked_at_most_once_per_interval(settings):
+    settings.ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS = 3600
+    first = selectors.get_calendar()
+    cache.set(selectors.VERSION_CACHE_KEY, "changed-elsewhere", timeout=None)
+    assert selectors.get_calendar() is first  # within the interval: no cache read
+    selectors.bump_calendar_version()  # a change made in this process is seen at once
     assert selectors.get_calendar() is not first
 
 
