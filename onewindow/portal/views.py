@@ -73,10 +73,6 @@ def elderly_toggle(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def workbench_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/workbench.html", {})
-
-
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "portal/404.html", status=404)
 

@@ -53,7 +53,8 @@ def test_site_switcher_sets_cookie_and_filters(
     listing = client.get("/site/")
     assert listing.status_code == 200 and "湖滨街道" in listing.content.decode()
     response = client.get("/site/", {"site": regions["d1"].code, "next": "/search/?q=许可"})
-    assert response.status_code == 302 and response["Location"] == "/search/?q=许可"
+    assert response.status_code == 302
+    assert response["Location"] == "/search/?q=%E8%AE%B8%E5%8F%AF"
     assert client.cookies["ow_site"].value == regions["d1"].code
     home = client.get("/").content.decode()
     assert "东湖区" in home and "云溪市" in home
@@ -100,8 +101,7 @@ def test_500_page_renders_without_database() -> None:
 def test_workbench_frame_only_for_staff(
     client: Client, regions: dict[str, Any], make_staff: Any
 ) -> None:
-    anonymous = client.get("/workbench/").content.decode()
-    assert "工作人员身份登录" in anonymous and "事项管理" not in anonymous
+    assert client.get("/workbench/").status_code == 302
     client.force_login(make_staff("clerk", regions["city"]))
     staff = client.get("/workbench/").content.decode()
     assert "事项管理" in staff and "/admin/catalog/serviceitem/" in staff
