@@ -82,6 +82,16 @@ def make_staff(db: Any) -> Callable[..., Any]:
     return _make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar() -> Any:
+    """The working-day calendar is cached per process: every test starts from its own data."""
+    from onewindow.workdays.selectors import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Mark browser and PostgreSQL tests so that `-m` can select them."""
     for item in items:

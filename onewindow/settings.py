@@ -271,3 +271,7 @@ ONEWINDOW_HOTLINE = os.environ.get("ONEWINDOW_HOTLINE", "12345")
 ONEWINDOW_API_PAGE_SIZE = 50
 # Office hours used by workdays.add_work_hours (local practice; comma-separated periods).
 ONEWINDOW_OFFICE_HOURS = os.environ.get("ONEWINDOW_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+# How often (seconds) a process checks whether another process changed the calendar.
+ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS = float(
+    os.environ.get("ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS", "1.0")
+)

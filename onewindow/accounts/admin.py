@@ -78,3 +78,52 @@ class ApplicantAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+# --- the working-day calendar: everyone with the permission may look, only city-wide change --
+from onewindow.workdays import admin as workdays_admin  # noqa: E402
+from onewindow.workdays.models import CalendarOverride, OfficialYear  # noqa: E402
+
+
+class CalendarGate:
+    """The calendar is one for the whole city: only a city-wide grant (or superuser) edits it."""
+
+    def _may_view(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or access.has_any(request.user, Perm.CALENDAR_MANAGE)
+
+    def _may_change(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or access.is_root_grant(
+            request.user, Perm.CALENDAR_MANAGE
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_view(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_view(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_change(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._may_change(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_change(request)
+
+
+class ScopedCalendarOverrideAdmin(CalendarGate, workdays_admin.CalendarOverrideAdmin):
+    pass
+
+
+class ScopedOfficialYearAdmin(CalendarGate, workdays_admin.OfficialYearAdmin):
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # imported with `onewindow workdays import`
+
+
+for _model, _admin in (
+    (CalendarOverride, ScopedCalendarOverrideAdmin),
+    (OfficialYear, ScopedOfficialYearAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

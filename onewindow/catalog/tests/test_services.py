@@ -107,10 +107,11 @@ def item_row(
 
 
 def make_item(departments: dict[str, Any], code: str = "IMPL-0001", dep: str = "d1_market",
-              publish: bool = True, **guide_overrides: Any) -> ServiceItem:
+              publish: bool = True, basic: dict[str, Any] | None = None,
+              **guide_overrides: Any) -> ServiceItem:
     department = departments[dep]
     item = services.item_create(
-        actor=None, basic=basic_data(), region=department.region, department=department,
+        actor=None, basic=basic or basic_data(), region=department.region, department=department,
         implementation_code=code, guide=guide_data(**guide_overrides),
     )
     if publish:

@@ -24,7 +24,7 @@ def items(regions: dict[str, Any], departments: dict[str, Any]) -> list[Any]:
                   popularity=9),
         make_item(name="公共场所卫生许可", region=regions["d1"],
                   department=departments["d1_market"], audiences=("2",),
-                  org_themes=("hygiene",)),
+                  org_themes=("environment",)),
     ]
 
 
@@ -60,7 +60,8 @@ def test_site_switcher_sets_cookie_and_filters(
     assert "东湖区" in home and "云溪市" in home
     html = client.get("/search/", {"q": "健康证"}).content.decode()
     assert "没有找到" in html and "在全部站点中搜索" in html
-    assert "健康证办理" in client.get("/search/", {"q": "健康证", "all": "1"}).content.decode()
+    everywhere = client.get("/search/", {"q": "健康证", "all": "1"}).content.decode()
+    assert "<mark>健康证</mark>办理" in everywhere
 
 
 def test_site_switcher_rejects_bad_codes_and_foreign_redirects(
