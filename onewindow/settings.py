@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -239,6 +240,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "deliver-outbox": {"task": "notifications.deliver_pending", "schedule": 10.0},
+    # Versions published with a future effective date go live just after midnight (hourly too,
+    # so a worker that was down at midnight catches up; the job is idempotent).
+    "activate-catalog-versions": {
+        "task": "catalog.activate_due_versions",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Logging: structured, never personal data -----------------------------------------------

@@ -95,7 +95,7 @@ def test_import_page_not_a_catalogue_file(
     response = client.post(
         reverse(IMPORT_URL), {"file": SimpleUploadedFile("catalog.csv", b"a,b")}
     )
-    assert response.status_code == 200 and ".xlsx".encode() in response.content
+    assert response.status_code == 200 and b".xlsx" in response.content
     assert ImportJob.objects.count() == 1
 
 
