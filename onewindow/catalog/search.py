@@ -238,6 +238,15 @@ class SearchResult:
 ORG_AUDIENCE_CODES = tuple(a.value for a in Audience if a != Audience.PERSON)
 
 
+def normalise_audience(value: str | None) -> AudienceFilter:
+    """"person" / "org" as given; anything else (missing, misspelt) means every audience."""
+    if value == "person":
+        return "person"
+    if value == "org":
+        return "org"
+    return None
+
+
 def public_items() -> QuerySet[ServiceItem]:
     """Items with a published current version."""
     return ServiceItem.objects.filter(current_version__status=VersionStatus.PUBLISHED)
@@ -270,14 +279,13 @@ def search_items(
     *,
     query: str,
     region: Region | None = None,
-    audience: AudienceFilter = None,
+    audience: AudienceFilter | str = None,
     limit: int = 20,
     offset: int = 0,
 ) -> SearchResult:
     """Published items matching ``query``, best first (title hits before body hits)."""
     query = (query or "").strip()[:MAX_QUERY_LENGTH]
-    if audience not in ("person", "org", None):
-        audience = None
+    audience = normalise_audience(audience)
     limit = max(1, min(int(limit), 100))
     offset = max(0, int(offset))
     precise, broad = _query_terms(query) if query else ([], [])
@@ -307,7 +315,7 @@ SEARCH_VECTOR = SearchVector("search_title", weight="A", config="simple") + Sear
 )
 # ...and the same vector stored by PostgreSQL in the generated column ``search_vector``
 # (migration 0003), GIN-indexed: matching and ranking read it instead of re-segmenting rows.
-STORED_VECTOR = RawSQL(
+STORED_VECTOR = RawSQL(  # noqa: S611 - a constant column reference, no input
     f'"{ServiceItem._meta.db_table}"."search_vector"', [], output_field=SearchVectorField()
 )
 
@@ -327,7 +335,10 @@ def _search_postgres(
                 "-rank", "-popularity", "basic__name", "pk"
             )
         )[offset : offset + limit]
-        hits = [SearchHit(item=i, score=float(i.rank), terms=tuple(terms)) for i in ranked]
+        hits = [
+            SearchHit(item=i, score=float(i.rank), terms=tuple(terms))  # type: ignore[attr-defined]
+            for i in ranked
+        ]
         return SearchResult(
             total=total, hits=hits, terms=tuple(terms), matched_all=conjunction
         )

@@ -22,7 +22,12 @@ from onewindow.catalog.models import (
     ServiceItem,
     VersionStatus,
 )
-from onewindow.catalog.search import AudienceFilter, audience_q, public_items
+from onewindow.catalog.search import (
+    AudienceFilter,
+    audience_q,
+    normalise_audience,
+    public_items,
+)
 from onewindow.core.errors import NotFound
 from onewindow.regions.models import Department, Region
 
@@ -104,11 +109,16 @@ def other_levels(*, item: ServiceItem) -> list[ServiceItem]:
 def items_for_browse(
     *,
     region: Region | None = None,
-    audience: AudienceFilter = None,
+    audience: AudienceFilter | str = None,
     theme: str | None = None,
     department: Department | None = None,
 ) -> QuerySet[ServiceItem]:
-    """Published items for the browse pages, ordered by name (unknown theme: nothing)."""
+    """Published items for the browse pages, ordered by name.
+
+    ``audience`` is "person", "org" or None (any other value counts as None); an unknown
+    ``theme`` gives nothing.
+    """
+    audience = normalise_audience(audience)
     qs = public_items().filter(audience_q(audience))
     if region is not None:
         qs = qs.filter(region=region)

@@ -205,8 +205,10 @@ def _material_download(
     kind = "sample" if sample else "blank"
     if uploaded:
         try:
-            return FileResponse(uploaded.open("rb"), as_attachment=False,
-                                filename=uploaded.name.rsplit("/", 1)[-1])
+            return FileResponse(  # type: ignore[return-value]
+                uploaded.open("rb"), as_attachment=False,
+                filename=(uploaded.name or "").rsplit("/", 1)[-1],
+            )
         except OSError:
             pass  # file missing on disk: fall back to the generated form
     assert item.current_version is not None
@@ -221,7 +223,9 @@ def _material_download(
 
 
 @require_GET
-def material_blank(request: HttpRequest, implementation_code: str, material_id: int) -> HttpResponse:
+def material_blank(
+    request: HttpRequest, implementation_code: str, material_id: int
+) -> HttpResponse:
     return _material_download(request, implementation_code, material_id, sample=False)
 
 

@@ -65,7 +65,8 @@ def test_search_page_query_count_is_fixed(
     django_assert_max_num_queries: Any,
 ) -> None:
     for i in range(8):
-        make_item(name=f"食品生产许可{i}", region=regions["d1"], department=departments["d1_market"])
+        make_item(name=f"食品生产许可{i}", region=regions["d1"],
+                  department=departments["d1_market"])
     with django_assert_max_num_queries(8):
         response = client.get("/search/", {"q": "食品"})
     assert response.status_code == 200

@@ -4,7 +4,8 @@ from onewindow.portal.templatetags.portal_tags import highlight, limit_text, vis
 
 
 def test_highlight_escapes_then_marks_terms() -> None:
-    assert highlight("<b>健康证</b>办理", ["健康证"]) == "&lt;b&gt;<mark>健康证</mark>&lt;/b&gt;办理"
+    marked = highlight("<b>健康证</b>办理", ["健康证"])
+    assert marked == "&lt;b&gt;<mark>健康证</mark>&lt;/b&gt;办理"
     assert highlight("健康证明", ["健康", "健康证"]) == "<mark>健康证</mark>明"
     assert highlight("abc", []) == "abc"
 

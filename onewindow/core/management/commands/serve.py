@@ -46,7 +46,8 @@ class Command(BaseCommand):
                 subprocess.Popen(  # noqa: S603
                     [
                         python, "-m", "celery", "-A", "onewindow", "worker", "--beat",
-                        "--schedule", str(schedule), "--loglevel", "INFO",
+                        "--schedule", str(schedule),
+                        "--loglevel", os.environ.get("ONEWINDOW_JOB_LOG_LEVEL", "WARNING"),
                         "--concurrency", os.environ.get("ONEWINDOW_JOB_WORKERS", "2"),
                     ]
                 )
