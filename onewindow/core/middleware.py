@@ -23,3 +23,18 @@ class ContentSecurityPolicyMiddleware:
             policy = settings.CONTENT_SECURITY_POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+class ChineseFirstMiddleware:
+    """The interface language is chosen explicitly (language switch cookie), Chinese by default.
+
+    Browsers' Accept-Language headers are ignored so that a Chinese government site does not
+    switch language because of a computer's locale; runs before Django's LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -16,7 +16,7 @@ def test_demo_loads_a_complete_city_and_refuses_to_load_twice(capsys, settings, 
     settings.VAR_DIR = tmp_path
     call_command("demo")
     assert "演示数据已载入" in capsys.readouterr().out
-    assert {r.level for r in Region.objects.all()} == {l.value for l in RegionLevel}
+    assert {r.level for r in Region.objects.all()} == {level.value for level in RegionLevel}
     assert {ra.role for ra in RoleAssignment.objects.all()} == {r.value for r in Role}
     published = ServiceItem.objects.filter(current_version__isnull=False)
     assert published.count() >= 60

@@ -1,0 +1,16 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_unless_english_is_chosen(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    client.cookies["django_language"] = "en"
+    assert client.get("/").headers["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_strict_content_security_policy(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
