@@ -17,7 +17,10 @@ from onewindow.core.masking import mask_phone
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "masked_phone", "is_active", "is_staff"]
     search_fields = ["username", "display_name"]
-    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("一窗通", {"fields": ("display_name", "phone")}))
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("一窗通", {"fields": ("display_name", "phone")}),
+    )
 
     @admin.display(description="手机号码")
     def masked_phone(self, obj: User) -> str:

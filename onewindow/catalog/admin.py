@@ -98,7 +98,7 @@ class BasicItemAdmin(ScopedAdmin):
 class VersionInline(admin.TabularInline):
     model = ItemVersion
     fields = ["number", "status", "effective_from", "published_at", "change_note"]
-    readonly_fields = fields
+    readonly_fields = ("number", "status", "effective_from", "published_at", "change_note")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -189,7 +189,7 @@ class ServiceItemAdmin(ScopedAdmin):
     def _own_job(self, request: HttpRequest, job_id: int) -> ImportJob:
         qs = ImportJob.objects.all()
         if not _is_superuser(request):
-            qs = qs.filter(started_by=request.user)
+            qs = qs.filter(started_by_id=request.user.pk)
         return get_object_or_404(qs, pk=job_id)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
@@ -199,13 +199,15 @@ class ServiceItemAdmin(ScopedAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = services.import_job_start(actor=request.user, file=upload, name=upload.name)
+                started = services.import_job_start(
+                    actor=request.user, file=upload, name=upload.name
+                )
             except DomainError as exc:
                 form.add_error("file", exc.message)
             else:
                 url = reverse("admin:catalog_serviceitem_import")
-                return HttpResponseRedirect(f"{url}?job={job.pk}")
-        job = None
+                return HttpResponseRedirect(f"{url}?job={started.pk}")
+        job: ImportJob | None = None
         job_param = request.GET.get("job", "")
         if job_param.isdigit():
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -220,7 +221,9 @@ class ImportOut(Schema):
 )
 def import_catalog(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
     name = (file.name or "").lower()
-    fmt = "xlsx" if name.endswith(".xlsx") else "json" if name.endswith(".json") else None
+    fmt: Literal["json", "xlsx"] | None = (
+        "xlsx" if name.endswith(".xlsx") else "json" if name.endswith(".json") else None
+    )
     if fmt is None:
         raise ValidationFailed(
             _("请上传 .xlsx 或 .json 文件。"), field_errors={"file": [_("文件类型不支持。")]}

@@ -78,7 +78,9 @@ class ServiceItem(TimeStampedModel):
         verbose_name_plural = _("政务服务事项")
         ordering = ["implementation_code"]
         constraints = [
-            models.UniqueConstraint(fields=["basic", "region"], name="one_implementation_per_region")
+            models.UniqueConstraint(
+                fields=["basic", "region"], name="one_implementation_per_region"
+            )
         ]
 
     def __str__(self) -> str:

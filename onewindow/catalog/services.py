@@ -281,7 +281,7 @@ def version_update_draft(*, actor: Any, version: ItemVersion, data: dict[str, An
         version.change_note = str(data["change_note"] or "")[:500]
         fields.append("change_note")
     version.save(update_fields=[*fields, "updated_at"])
-    parts = [k for k in ("materials", "fees") if k in data]
+    parts: list[str] = [k for k in ("materials", "fees") if k in data]
     if "co_departments" in data or "co_department_codes" in data:
         parts.append("co_departments")
     _write_guide(version, values, co_departments, parts)
