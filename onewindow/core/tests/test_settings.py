@@ -9,7 +9,8 @@ import sys
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items()
-            if not k.startswith("ONEWINDOW_") and k != "DATABASE_URL"}
+            if not k.startswith("ONEWINDOW_")
+            and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "onewindow.cli", *args], capture_output=True, text=True,
         env={**base, **env}, timeout=120, check=False,
