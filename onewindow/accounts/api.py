@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from onewindow.accounts import access, services
 from onewindow.accounts.models import Applicant
-from onewindow.core.api import session_auth
+from onewindow.accounts.tokens import staff_auth
 from onewindow.core.errors import PermissionDenied, ValidationFailed
 from onewindow.regions.selectors import region_by_code
 
@@ -28,7 +28,7 @@ class MeOut(Schema):
     grants: list[GrantOut]
 
 
-@router.get("/me", response=MeOut, auth=session_auth, summary="当前用户及其角色范围")
+@router.get("/me", response=MeOut, auth=staff_auth, summary="当前用户及其角色范围")
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     return MeOut(
@@ -100,7 +100,7 @@ def applicant_out(a: Applicant) -> ApplicantOut:
 
 
 @router.post(
-    "/applicants", response={201: ApplicantOut}, auth=session_auth,
+    "/applicants", response={201: ApplicantOut}, auth=staff_auth,
     summary="窗口/代办员登记申请人（身份证号、统一社会信用代码校验）",
 )
 def register_applicant(request: HttpRequest, payload: ApplicantIn) -> Status[ApplicantOut]:

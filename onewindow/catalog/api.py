@@ -14,7 +14,7 @@ from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.catalog import exchange, search, selectors, services
 from onewindow.catalog.models import ServiceItem
-from onewindow.core.api import session_auth
+from onewindow.accounts.tokens import staff_auth
 from onewindow.core.errors import PermissionDenied, ValidationFailed
 
 router = Router(tags=["事项目录"])
@@ -190,7 +190,7 @@ def chief_representatives(request: HttpRequest) -> list[ChiefOut]:
     return out
 
 
-@router.get("/export", auth=session_auth, summary="导出事项目录（实施清单格式）")
+@router.get("/export", auth=staff_auth, summary="导出事项目录（实施清单格式）")
 def export(request: HttpRequest, format: str = "json") -> HttpResponse:  # noqa: A002
     if format not in ("json", "xlsx"):
         message = _("格式应为 json 或 xlsx。")
@@ -216,7 +216,7 @@ class ImportOut(Schema):
 
 
 @router.post(
-    "/import", response={200: ImportOut}, auth=session_auth,
+    "/import", response={200: ImportOut}, auth=staff_auth,
     summary="导入事项目录（全部正确才导入，逐行报告错误）",
 )
 def import_catalog(request: HttpRequest, file: File[UploadedFile]) -> Status[ImportOut]:
