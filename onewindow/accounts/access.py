@@ -204,3 +204,14 @@ def is_root_grant(user: Any, perm: Perm) -> bool:
     return any(
         g.department_id is None and len(g.region_prefix) <= 4 for g in grants_for(user, perm)
     )
+
+
+def department_scope_q(user: Any, perm: Perm) -> Q:
+    """A filter on Department rows: the departments ``user`` may ``perm`` for."""
+    q = Q(pk__in=[])
+    for g in grants_for(user, perm):
+        part = Q(region__prefix__startswith=g.region_prefix)
+        if g.department_id is not None:
+            part &= Q(pk=g.department_id)
+        q |= part
+    return q

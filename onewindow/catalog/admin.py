@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.catalog import exchange, services
+from onewindow.catalog.admin_actions import issue_view, publish_drafts, revoke_authorisations
 from onewindow.catalog.models import (
     Authorisation,
     BasicItem,
@@ -305,6 +306,7 @@ class ItemVersionAdmin(ScopedAdmin):
     search_fields = ["item__implementation_code", "item__basic__name"]
     fields = [*VERSION_COLUMNS, "change_note"]
     inlines = [MaterialInline, FeeInline]
+    actions = [publish_drafts]
 
     def scope_of(self, obj: ItemVersion) -> tuple[Any, Any]:
         return obj.item.region, obj.item.department
@@ -367,9 +369,29 @@ class AuthorisationAdmin(ScopedAdmin):
     list_select_related = ["holder", "department"]
     search_fields = ["number"]
     filter_horizontal = ["items"]
+    actions = [revoke_authorisations]
+    change_list_template = "admin/catalog/authorisation/change_list.html"
 
     def scope_of(self, obj: Authorisation) -> tuple[Any, Any]:
         return obj.department.region, obj.department
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "issue/", self.admin_site.admin_view(self.issue),
+                name="catalog_authorisation_issue",
+            ),
+            *super().get_urls(),
+        ]
+
+    def issue(self, request: HttpRequest) -> HttpResponse:
+        return issue_view(self, request)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not (_is_superuser(request) or access.has_any(request.user, Perm.AUTHORISATION_ISSUE)):
+            actions.pop("revoke_authorisations", None)
+        return actions
 
 
 @admin.register(ImportJob)

@@ -12,9 +12,9 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
+from onewindow.accounts.tokens import staff_auth
 from onewindow.catalog import exchange, search, selectors, services
 from onewindow.catalog.models import ServiceItem
-from onewindow.accounts.tokens import staff_auth
 from onewindow.core.errors import PermissionDenied, ValidationFailed
 
 router = Router(tags=["事项目录"])
