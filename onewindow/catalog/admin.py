@@ -27,7 +27,12 @@ from django.utils.translation import gettext_lazy
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.catalog import exchange, services
-from onewindow.catalog.admin_actions import issue_view, publish_drafts, revoke_authorisations
+from onewindow.catalog.admin_actions import (
+    copy_item_view,
+    issue_view,
+    publish_drafts,
+    revoke_authorisations,
+)
 from onewindow.catalog.models import (
     Authorisation,
     BasicItem,
@@ -172,6 +177,7 @@ class ServiceItemAdmin(ScopedAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_import": access.has_any(request.user, Perm.CATALOG_IMPORT),
+            "can_create": access.has_any(request.user, Perm.CATALOG_EDIT),
             "can_export": access.has_any(request.user, Perm.CATALOG_EXPORT),
         }
         return super().changelist_view(request, extra_context)
@@ -180,12 +186,16 @@ class ServiceItemAdmin(ScopedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(self.import_view), name="catalog_serviceitem_import"),
+            path("new/", wrap(self.copy_view), name="catalog_serviceitem_new"),
             path("import/<int:job_id>/status/", wrap(self.import_status_view),
                  name="catalog_serviceitem_import_status"),
             path("export/<str:fmt>/", wrap(self.export_view),
                  name="catalog_serviceitem_export"),
             *super().get_urls(),
         ]
+
+    def copy_view(self, request: HttpRequest) -> HttpResponse:
+        return copy_item_view(self, request)
 
     def _own_job(self, request: HttpRequest, job_id: int) -> ImportJob:
         qs = ImportJob.objects.all()

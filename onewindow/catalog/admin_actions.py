@@ -24,7 +24,9 @@ from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.models import Role, User
 from onewindow.catalog import services
+from onewindow.catalog.exchange import guide_to_dict
 from onewindow.catalog.models import Authorisation, ItemVersion, ServiceItem, VersionStatus
+from onewindow.catalog.validation import BASIC_KEYS
 from onewindow.core.errors import DomainError
 from onewindow.regions.models import Department
 
@@ -202,3 +204,64 @@ def revoke_authorisations(
         ids=[r.pk for r in rows], action="revoke_authorisations", objects=rows,
     )
 
+
+
+# --- a new implementation from an existing one (三级四同) -----------------------------------
+
+
+class CopyItemForm(forms.Form):
+    source = forms.ModelChoiceField(
+        label=gettext_lazy("参照事项"), queryset=ServiceItem.objects.none(),
+        help_text=gettext_lazy(
+            "新事项沿用其基本目录（名称、类型、依据、法定时限）并复制办事指南为草稿。"
+        ),
+    )
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("实施主体"), queryset=Department.objects.none(),
+        help_text=gettext_lazy("实施区划即该部门所属区划。"),
+    )
+    implementation_code = forms.CharField(label=gettext_lazy("实施编码"), max_length=36)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        source: Any = self.fields["source"]
+        source.queryset = ServiceItem.objects.filter(
+            current_version__isnull=False
+        ).select_related("basic", "region").order_by("basic__name", "region__code")
+        department: Any = self.fields["department"]
+        department.queryset = Department.objects.filter(
+            access.department_scope_q(user, Perm.CATALOG_EDIT)
+        ).select_related("region")
+
+
+def copy_item_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """新建实施事项: the same basic item implemented by another region's department."""
+    if not access.has_any(request.user, Perm.CATALOG_EDIT):
+        raise DjangoPermissionDenied
+    form = CopyItemForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        source: ServiceItem = form.cleaned_data["source"]
+        department: Department = form.cleaned_data["department"]
+        assert source.current_version is not None
+        basic = {key: getattr(source.basic, key) for key in BASIC_KEYS}
+        guide = guide_to_dict(source.current_version)
+        guide["co_department_codes"] = []  # another region's departments do not apply here
+        try:
+            item = services.item_create(
+                actor=request.user, basic=basic, region=department.region,
+                department=department,
+                implementation_code=form.cleaned_data["implementation_code"].strip(),
+                guide=guide,
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            draft = item.versions.get()
+            model_admin.message_user(
+                request, _("已新建事项草稿，请核对办事指南后发布。"), messages.SUCCESS
+            )
+            return HttpResponseRedirect(
+                reverse("admin:catalog_itemversion_change", args=[draft.pk])
+            )
+    return _render(request, model_admin, title=_("新建实施事项"), form=form,
+                   submit_label=_("新建草稿"))

@@ -98,3 +98,28 @@ def test_head_of_another_department_cannot_issue(client, regions, departments, m
     assert Authorisation.objects.count() == 0
     client.force_login(_staff(make_staff, "clerk", regions["d1"]))
     assert client.get("/admin/catalog/authorisation/issue/").status_code == 403
+
+
+def test_new_implementation_is_copied_from_another_level_as_a_draft(
+    client, regions, departments, make_staff
+):
+    source = make_item(departments, "IMPL-S1", dep="d1_market")
+    client.force_login(_staff(make_staff, "dept_head", regions["d2"], departments["d2_market"]))
+    url = "/admin/catalog/serviceitem/new/"
+    page = client.get(url).content.decode()
+    assert "西岭区市场监督管理局" in page and "东湖区市场监督管理局" not in page
+    bad = client.post(url, {"source": source.pk, "department": departments["d2_market"].pk,
+                            "implementation_code": "IMPL-S1"})
+    assert "实施编码已被使用" in bad.content.decode()
+    response = client.post(url, {"source": source.pk, "department": departments["d2_market"].pk,
+                                 "implementation_code": "IMPL-S2"})
+    assert response.status_code == 302
+    from onewindow.catalog.models import ServiceItem
+
+    copy = ServiceItem.objects.get(implementation_code="IMPL-S2")
+    assert copy.basic_id == source.basic_id and copy.region == regions["d2"]
+    draft = copy.versions.get()
+    assert draft.status == VersionStatus.DRAFT
+    assert [m.name for m in draft.materials.all()] == [
+        m.name for m in source.current_version.materials.all()
+    ]
