@@ -649,3 +649,8 @@ def import_job_run(*, job_id: int) -> str:
         summary=result.summary(), updated_at=timezone.now(),
     )
     return "succeeded"
+
+
+def item_record_view(*, item: ServiceItem) -> None:
+    """Count one public view of a guide (访问量) for "most used" lists: one atomic UPDATE."""
+    ServiceItem.objects.filter(pk=item.pk).update(popularity=F("popularity") + 1)

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from onewindow.catalog import selectors
+from onewindow.catalog import selectors, services
 from onewindow.catalog.codes import ORG_THEMES, PERSON_THEMES, CaseType
 from onewindow.catalog.models import ItemVersion, Material, ServiceItem
 from onewindow.catalog.search import MAX_QUERY_LENGTH, AudienceFilter, search_items
@@ -162,6 +162,7 @@ def item_detail(request: HttpRequest, implementation_code: str) -> HttpResponse:
     item = _item_or_404(implementation_code)
     version = item.current_version
     assert version is not None
+    services.item_record_view(item=item)
     context = _guide_context(item, version)
     context.update(
         {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -97,10 +98,26 @@ def load_demo(*, password: str | None = None) -> DemoResult:
             actor=None, data=CATALOG_JSON.read_bytes(), fmt="json"
         )
         result.items = imported.created
+        _demo_popularity()
         _demo_authorisations()
         result.applicants = _demo_applicants()
     _write_accounts_file(result)
     return result
+
+
+# How often the guides of the best-known items have been opened (drives "most used" lists).
+POPULAR = {
+    "健康证": 980, "个体工商户": 860, "公司设立": 750, "居民身份证": 720, "社会保障卡": 640,
+    "不动产": 610, "食品经营": 560, "居住证": 500, "结婚登记": 420, "出生医学证明": 380,
+}
+
+
+def _demo_popularity() -> None:
+    items = list(ServiceItem.objects.select_related("basic"))
+    for item in items:
+        hits = [count for word, count in POPULAR.items() if word in item.basic.name]
+        item.popularity = max(hits) if hits else zlib.crc32(item.implementation_code.encode()) % 200
+    ServiceItem.objects.bulk_update(items, ["popularity"])
 
 
 def _demo_authorisations() -> None:

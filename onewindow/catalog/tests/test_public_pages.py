@@ -235,3 +235,10 @@ def test_other_levels_link_same_basic_item(
                       department=departments["d1_market"])
     html = client.get(f"/items/{guide.implementation_code}/").content.decode()
     assert f"/items/{local.implementation_code}/" in html
+
+
+def test_guide_views_are_counted_for_the_most_used_list(client: Client, guide: Any) -> None:
+    before = type(guide).objects.get(pk=guide.pk).popularity
+    client.get(f"/items/{guide.implementation_code}/")
+    client.get(f"/items/{guide.implementation_code}/")
+    assert type(guide).objects.get(pk=guide.pk).popularity == before + 2
