@@ -86,9 +86,14 @@ class RoleAssignment(TimeStampedModel):
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
         constraints = [
+            # Two partial constraints instead of NULLS NOT DISTINCT, which SQLite lacks.
             models.UniqueConstraint(
                 fields=["user", "role", "region", "department"], name="unique_role_assignment",
-                nulls_distinct=False,
+                condition=models.Q(department__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"], name="unique_role_assignment_no_department",
+                condition=models.Q(department__isnull=True),
             ),
             models.CheckConstraint(
                 condition=~models.Q(role__in=sorted(r.value for r in DEPARTMENT_ROLES))

@@ -68,3 +68,14 @@ def test_grants_are_loaded_with_one_query(regions, make_staff, django_assert_num
 def test_only_city_wide_roles_are_root_grants(regions, make_staff):
     assert access.is_root_grant(make_staff("admin", regions["city"]), Perm.CALENDAR_MANAGE)
     assert not access.is_root_grant(make_staff("admin", regions["d1"]), Perm.CALENDAR_MANAGE)
+
+
+@pytest.mark.django_db
+def test_the_same_role_cannot_be_granted_twice(regions, make_staff):
+    from django.db import IntegrityError, transaction
+
+    from onewindow.accounts.models import RoleAssignment
+
+    admin = make_staff("admin", regions["city"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=admin, role="admin", region=regions["city"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -38,4 +39,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示数据已载入：{len(result.accounts)} 个工作人员账户，{result.items} 个事项。"
         )
-        self.stdout.write("账户清单见 var/demo-accounts.txt")
+        self.stdout.write(f"账户清单见 {settings.VAR_DIR / 'demo-accounts.txt'}")
