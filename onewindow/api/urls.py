@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -45,15 +47,15 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 _TYPE_MESSAGES = {
-    "missing": "此项为必填项。",
-    "int_parsing": "请输入整数。",
-    "date_from_datetime_parsing": "请输入正确的日期（YYYY-MM-DD）。",
-    "date_parsing": "请输入正确的日期（YYYY-MM-DD）。",
-    "string_too_long": "内容过长。",
-    "string_too_short": "内容过短。",
-    "greater_than_equal": "数值过小。",
-    "less_than_equal": "数值过大。",
-    "json_invalid": "请求内容不是有效的 JSON。",
+    "missing": gettext_lazy("此项为必填项。"),
+    "int_parsing": gettext_lazy("请输入整数。"),
+    "date_from_datetime_parsing": gettext_lazy("请输入正确的日期（YYYY-MM-DD）。"),
+    "date_parsing": gettext_lazy("请输入正确的日期（YYYY-MM-DD）。"),
+    "string_too_long": gettext_lazy("内容过长。"),
+    "string_too_short": gettext_lazy("内容过短。"),
+    "greater_than_equal": gettext_lazy("数值过小。"),
+    "less_than_equal": gettext_lazy("数值过大。"),
+    "json_invalid": gettext_lazy("请求内容不是有效的 JSON。"),
 }
 
 
@@ -63,9 +65,11 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         key = ".".join(loc) or "__all__"
-        fields.setdefault(key, []).append(_TYPE_MESSAGES.get(err.get("type", ""), "格式不正确。"))
+        fields.setdefault(key, []).append(
+            str(_TYPE_MESSAGES.get(err.get("type", ""), gettext_lazy("格式不正确。")))
+        )
     body = {
-        "code": "validation_failed", "message": "请求参数有误，请检查后重试。", "errors": fields
+        "code": "validation_failed", "message": _("请求参数有误，请检查后重试。"), "errors": fields
     }
     return api.create_response(request, body, status=422)
 
@@ -73,7 +77,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"code": "unauthenticated", "message": "请先登录。"}, status=401
+        request, {"code": "unauthenticated", "message": _("请先登录。")}, status=401
     )
 
 

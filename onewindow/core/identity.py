@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -39,17 +40,17 @@ def validate_id_number(value: str) -> str:
     """Return the normalised 18-character resident ID or raise :class:`IdentityError`."""
     number = normalise_id_number(value)
     if len(number) != 18:
-        raise IdentityError("公民身份号码应为18位。")
+        raise IdentityError(_("公民身份号码应为18位。"))
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdentityError("公民身份号码格式不正确：前17位应为数字，最后一位为数字或X。")
+        raise IdentityError(_("公民身份号码格式不正确：前17位应为数字，最后一位为数字或X。"))
     if number[:2] not in PROVINCE_CODES:
-        raise IdentityError("公民身份号码的地址码不正确。")
+        raise IdentityError(_("公民身份号码的地址码不正确。"))
     try:
         ric.get_birth_date(number)
     except StdnumError as exc:
-        raise IdentityError("公民身份号码中的出生日期不正确。") from exc
+        raise IdentityError(_("公民身份号码中的出生日期不正确。")) from exc
     if ric.calc_check_digit(number) != number[17]:
-        raise IdentityError("公民身份号码校验码不正确，请核对后重新输入。")
+        raise IdentityError(_("公民身份号码校验码不正确，请核对后重新输入。"))
     return number
 
 
@@ -57,15 +58,15 @@ def validate_credit_code(value: str) -> str:
     """Return the normalised unified social credit code or raise :class:`IdentityError`."""
     number = normalise_id_number(value)
     if len(number) != 18:
-        raise IdentityError("统一社会信用代码应为18位。")
+        raise IdentityError(_("统一社会信用代码应为18位。"))
     if not _USCC_RE.match(number):
-        raise IdentityError("统一社会信用代码只能包含数字和大写字母（不含I、O、Z、S、V）。")
+        raise IdentityError(_("统一社会信用代码只能包含数字和大写字母（不含I、O、Z、S、V）。"))
     if number[0] not in _USCC_AUTHORITIES:
-        raise IdentityError("统一社会信用代码的登记管理部门码不正确。")
+        raise IdentityError(_("统一社会信用代码的登记管理部门码不正确。"))
     if not number[2:8].isdigit():
-        raise IdentityError("统一社会信用代码的行政区划码应为6位数字。")
+        raise IdentityError(_("统一社会信用代码的行政区划码应为6位数字。"))
     if uscc.calc_check_digit(number) != number[17]:
-        raise IdentityError("统一社会信用代码校验码不正确，请核对后重新输入。")
+        raise IdentityError(_("统一社会信用代码校验码不正确，请核对后重新输入。"))
     return number
 
 
@@ -86,5 +87,5 @@ def validate_mobile(value: str) -> str:
     if number.startswith("+86"):
         number = number[3:]
     if not _MOBILE_RE.match(number):
-        raise IdentityError("请输入正确的11位手机号码。")
+        raise IdentityError(_("请输入正确的11位手机号码。"))
     return number

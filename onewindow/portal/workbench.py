@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from onewindow.accounts import access
@@ -16,27 +18,27 @@ from onewindow.catalog.models import ItemVersion, ServiceItem, VersionStatus
 
 @dataclass(frozen=True)
 class NavLink:
-    label: str
+    label: str | Promise
     url: str
     perm: Perm
-    hint: str
+    hint: str | Promise
 
 
 NAV: tuple[NavLink, ...] = (
-    NavLink("事项管理", "/admin/catalog/serviceitem/", Perm.CATALOG_VIEW,
-            "事项目录、办事指南的草稿、发布与历史版本"),
-    NavLink("事项导入导出", "/admin/catalog/serviceitem/import/", Perm.CATALOG_IMPORT,
-            "按实施清单格式（Excel/JSON）批量导入，逐行报告错误"),
-    NavLink("首席代表授权", "/admin/catalog/authorisation/", Perm.AUTHORISATION_ISSUE,
-            "签发、撤销首席代表授权书"),
-    NavLink("区划与机构", "/admin/regions/region/", Perm.REGION_MANAGE,
-            "行政区划、部门、服务中心与窗口"),
-    NavLink("人员与角色", "/admin/accounts/staffmember/", Perm.STAFF_MANAGE,
-            "工作人员账户及其角色范围"),
-    NavLink("工作日历", "/admin/workdays/calendaroverride/", Perm.CALENDAR_MANAGE,
-            "法定节假日、调休与本地临时调整"),
-    NavLink("申请人", "/admin/accounts/applicant/", Perm.APPLICANT_VIEW,
-            "申请人信息（列表中已脱敏）"),
+    NavLink(_("事项管理"), "/admin/catalog/serviceitem/", Perm.CATALOG_VIEW,
+            _("事项目录、办事指南的草稿、发布与历史版本")),
+    NavLink(_("事项导入导出"), "/admin/catalog/serviceitem/import/", Perm.CATALOG_IMPORT,
+            _("按实施清单格式（Excel/JSON）批量导入，逐行报告错误")),
+    NavLink(_("首席代表授权"), "/admin/catalog/authorisation/", Perm.AUTHORISATION_ISSUE,
+            _("签发、撤销首席代表授权书")),
+    NavLink(_("区划与机构"), "/admin/regions/region/", Perm.REGION_MANAGE,
+            _("行政区划、部门、服务中心与窗口")),
+    NavLink(_("人员与角色"), "/admin/accounts/staffmember/", Perm.STAFF_MANAGE,
+            _("工作人员账户及其角色范围")),
+    NavLink(_("工作日历"), "/admin/workdays/calendaroverride/", Perm.CALENDAR_MANAGE,
+            _("法定节假日、调休与本地临时调整")),
+    NavLink(_("申请人"), "/admin/accounts/applicant/", Perm.APPLICANT_VIEW,
+            _("申请人信息（列表中已脱敏）")),
 )
 
 
