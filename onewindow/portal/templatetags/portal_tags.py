@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ def limit_text(value: int | None, unit: str = "工作日") -> str:
     if value is None:
         return "—"
     if int(value) == 0:
-        return "即时办结"
-    return f"{value}个{unit}"
+        return gettext("即时办结")
+    return gettext("%(n)s个%(unit)s") % {"n": value, "unit": gettext(unit)}
 
 
 @register.filter
@@ -64,5 +65,5 @@ def visits_text(value: int | None) -> str:
     if value is None:
         return "—"
     if int(value) == 0:
-        return "零跑动"
-    return f"{value}次"
+        return gettext("零跑动")
+    return ngettext("%(n)s次", "%(n)s次", int(value)) % {"n": value}
