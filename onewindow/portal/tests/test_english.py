@@ -8,7 +8,6 @@ from pathlib import Path
 import polib
 import pytest
 
-
 PO = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
