@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "onewindow.core.middleware.ContentSecurityPolicyMiddleware",
+    "onewindow.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "onewindow.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onewindow.accounts import access
@@ -39,11 +39,11 @@ class SearchOut(Schema):
 
 
 class SearchParams(Schema):
-    q: str = ""
-    region: str | None = None
-    audience: str | None = None
-    limit: int = 20
-    offset: int = 0
+    q: str = Field("", max_length=200)
+    region: str | None = Field(None, max_length=12)
+    audience: str | None = Field(None, max_length=10)
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=100_000)
 
 
 class MaterialOut(Schema):

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 
 class ContentSecurityPolicyMiddleware:
@@ -38,3 +39,36 @@ class ChineseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """Refuses requests carrying NUL characters (PostgreSQL text cannot store them).
+
+    Django's forms already refuse them field by field; this guards query strings and JSON
+    bodies of the API, so such input is a clear 400 instead of a database error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            message = _("请求中包含不允许的控制字符（NUL）。")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"code": "invalid_characters", "message": str(message)}, status=400
+                )
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in key or any("\x00" in v for v in values)
+               for key, values in request.GET.lists()):
+            return True
+        if request.content_type == "application/json":
+            body = request.body
+            return b"\\u0000" in body or b"\x00" in body
+        return False

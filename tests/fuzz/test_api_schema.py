@@ -19,7 +19,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
 @settings(
-    max_examples=25, deadline=None,
+    max_examples=25, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_generated_request_is_a_server_error(case, regions):

@@ -43,6 +43,8 @@ def test_bad_query_parameters_are_422_with_field_messages(client, departments):
     response = client.get("/api/v1/catalog/items", {"limit": "many"})
     assert response.status_code == 422
     assert response.json()["errors"]["limit"] == ["请输入整数。"]
+    # An offset past any real page is refused instead of overflowing the database's OFFSET.
+    assert client.get("/api/v1/catalog/items", {"offset": 10**12}).status_code == 422
 
 
 def test_export_permission_matrix(client, regions, departments, make_staff):
