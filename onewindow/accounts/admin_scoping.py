@@ -29,9 +29,13 @@ def _resolve(obj: Any, path: str | None) -> Any:
 
 
 class ScopedAdmin(admin.ModelAdmin):
+    """``region_field`` / ``department_field`` are lookup paths from the row to its Region and
+    Department; ``region_field = None`` marks rows that belong to no region (shared data such
+    as basic catalogue items): anyone holding the view permission may see them."""
+
     scope_perm: Perm = Perm.REGION_MANAGE
     view_perm: Perm | None = None
-    region_field: str = "region"
+    region_field: str | None = "region"
     department_field: str | None = None
 
     def _view_perm(self) -> Perm:
@@ -39,7 +43,7 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
+        if request.user.is_superuser or self.region_field is None:
             return qs
         return qs.filter(
             access.scope_q(
@@ -51,7 +55,7 @@ class ScopedAdmin(admin.ModelAdmin):
     def _can_obj(self, request: HttpRequest, obj: Model | None, perm: Perm) -> bool:
         if request.user.is_superuser:
             return True
-        if obj is None:
+        if obj is None or self.region_field is None:
             return access.has_any(request.user, perm)
         region = _resolve(obj, self.region_field)
         department = _resolve(obj, self.department_field)

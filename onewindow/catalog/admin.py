@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
+from onewindow.accounts.admin_scoping import ScopedAdmin as SharedScopedAdmin
 from onewindow.catalog import exchange, services
 from onewindow.catalog.admin_actions import (
     copy_item_view,
@@ -51,36 +52,15 @@ def _is_superuser(request: HttpRequest) -> bool:
     return bool(getattr(request.user, "is_superuser", False))
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Read-only by default; rows limited to the user's Perm.CATALOG_VIEW scope."""
+class ScopedAdmin(SharedScopedAdmin):
+    """Catalogue screens: rows limited to the user's Perm.CATALOG_VIEW scope, read-only unless
+    a subclass allows more (writes go through the services)."""
 
+    scope_perm = Perm.CATALOG_VIEW
     region_field: str | None = "region"
     department_field: str | None = "department"
 
-    def scope_of(self, obj: Any) -> tuple[Any, Any]:
-        return obj.region, obj.department
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if _is_superuser(request) or self.region_field is None:
-            return qs
-        return qs.filter(access.scope_q(
-            request.user, Perm.CATALOG_VIEW, region_field=self.region_field,
-            department_field=self.department_field,
-        ))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_superuser(request) or access.has_any(request.user, Perm.CATALOG_VIEW)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if _is_superuser(request):
-            return True
-        if obj is None or self.region_field is None:
-            return access.has_any(request.user, Perm.CATALOG_VIEW)
-        region, department = self.scope_of(obj)
-        return access.can(request.user, Perm.CATALOG_VIEW, region=region, department=department)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -318,8 +298,6 @@ class ItemVersionAdmin(ScopedAdmin):
     inlines = [MaterialInline, FeeInline]
     actions = [publish_drafts]
 
-    def scope_of(self, obj: ItemVersion) -> tuple[Any, Any]:
-        return obj.item.region, obj.item.department
 
     @admin.display(description=gettext_lazy("实施编码"), ordering="item__implementation_code")
     def item_code(self, obj: ItemVersion) -> str:
@@ -382,8 +360,6 @@ class AuthorisationAdmin(ScopedAdmin):
     actions = [revoke_authorisations]
     change_list_template = "admin/catalog/authorisation/change_list.html"
 
-    def scope_of(self, obj: Authorisation) -> tuple[Any, Any]:
-        return obj.department.region, obj.department
 
     def get_urls(self) -> list[Any]:
         return [
