@@ -8,6 +8,7 @@
     onewindow catalog import FILE    import a catalogue (xlsx or json), all or nothing
     onewindow catalog export --format xlsx|json [-o FILE]
     onewindow regions import FILE    import a region tree from CSV, all or nothing
+    onewindow audit verify           check every case log hash chain and the daily anchors
 
 Every Django command (migrate, createsuperuser, …) works as well: ``onewindow help``.
 """

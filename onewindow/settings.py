@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.notifications",
     "onewindow.catalog",
+    "onewindow.cases",
     "onewindow.portal",
     "onewindow.api",
 ]
@@ -245,6 +246,8 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-outbox": {"task": "notifications.deliver_pending", "schedule": 10.0},
     # Versions published with a future effective date go live just after midnight (hourly too,
     # so a worker that was down at midnight catches up; the job is idempotent).
+    "deem-cases-accepted": {"task": "cases.deem_accepted", "schedule": crontab(minute=15)},
+    "anchor-case-audit": {"task": "cases.anchor_audit", "schedule": crontab(hour=0, minute=20)},
     "activate-catalog-versions": {
         "task": "catalog.activate_due_versions",
         "schedule": crontab(minute=5),
@@ -284,4 +287,10 @@ ONEWINDOW_OFFICE_HOURS = os.environ.get("ONEWINDOW_OFFICE_HOURS", "09:00-12:00,1
 # How often (seconds) a process checks whether another process changed the calendar.
 ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS = float(
     os.environ.get("ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS", "1.0")
+)
+
+# Cases: the public address printed in notices' QR codes, and the upload limit per material.
+ONEWINDOW_SITE_URL = os.environ.get("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
+ONEWINDOW_MATERIAL_MAX_BYTES = int(
+    os.environ.get("ONEWINDOW_MATERIAL_MAX_BYTES", str(10 * 1024 * 1024))
 )

@@ -1,10 +1,21 @@
-"""Writing notifications into the outbox and delivering them."""
+"""Writing notifications into the outbox and delivering them.
+
+Delivery is at least once with an idempotent receiver: a row is claimed for a lease in a short
+transaction (``SKIP LOCKED``), sent outside any transaction with its stable message id, then
+marked. A worker that dies after sending leaves the row ``sending``; when the lease runs out it
+is claimed again and re-sent with the same message id, which the gateway drops as a repeat.
+Failures are retried with exponential back-off, up to :data:`MAX_ATTEMPTS`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from onewindow.core.masking import mask_phone
@@ -14,6 +25,21 @@ from onewindow.notifications.sms import get_backend
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+LEASE = dt.timedelta(seconds=60)
+BACKOFF_BASE_SECONDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to write into the outbox (see :func:`notifications_enqueue`)."""
+
+    channel: str
+    body: str
+    dedupe_key: str
+    phone: str = ""
+    user_id: int | None = None
+    subject: str = ""
+    link: str = ""
 
 
 def sms_enqueue(*, phone: str, body: str) -> Notification:
@@ -21,6 +47,29 @@ def sms_enqueue(*, phone: str, body: str) -> Notification:
     note = Notification.objects.create(channel=Channel.SMS, phone=phone, body=body)
     transaction.on_commit(_schedule_delivery)
     return note
+
+
+def notifications_enqueue(*, messages: Iterable[Message]) -> int:
+    """Write messages in the caller's transaction; a repeated ``dedupe_key`` is ignored.
+
+    In-app messages need no gateway and are stored as sent. Returns how many rows were given.
+    """
+    now = timezone.now()
+    rows = [
+        Notification(
+            channel=m.channel, phone=m.phone, user_id=m.user_id, subject=m.subject[:200],
+            body=m.body, link=m.link[:300], dedupe_key=m.dedupe_key[:120],
+            status=OutboxStatus.SENT if m.channel == Channel.IN_APP else OutboxStatus.PENDING,
+            sent_at=now if m.channel == Channel.IN_APP else None,
+        )
+        for m in messages
+    ]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(r.channel == Channel.SMS for r in rows):
+        transaction.on_commit(_schedule_delivery)
+    return len(rows)
 
 
 def _schedule_delivery() -> None:
@@ -32,26 +81,56 @@ def _schedule_delivery() -> None:
         logger.warning("could not enqueue outbox delivery; the periodic job will pick it up")
 
 
-def notifications_deliver_pending(*, batch: int = 100) -> int:
-    """Deliver pending rows; each row is claimed with SKIP LOCKED where the database has it."""
-    delivered = 0
-    backend = get_backend()
+def _claim(batch: int) -> list[Notification]:
+    now = timezone.now()
+    due = Q(status=OutboxStatus.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    expired = Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
     with transaction.atomic():
-        qs = Notification.objects.filter(status=OutboxStatus.PENDING).order_by("created_at")
-        rows = list(qs.select_for_update(skip_locked=True)[:batch])
-        for note in rows:
-            note.attempts += 1
-            try:
-                if note.channel == Channel.SMS:
-                    backend.send(phone=note.phone, body=note.body)
-            except Exception as exc:  # noqa: BLE001 - a gateway error is recorded and retried
-                note.last_error = str(exc)[:500]
-                if note.attempts >= MAX_ATTEMPTS:
-                    note.status = OutboxStatus.FAILED
-                logger.warning("sms to %s failed: %s", mask_phone(note.phone), exc)
-            else:
-                note.status = OutboxStatus.SENT
-                note.sent_at = timezone.now()
-                delivered += 1
-            note.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        rows = list(
+            Notification.objects.filter(due | expired)
+            .order_by("created_at")
+            .select_for_update(skip_locked=True)[:batch]
+        )
+        if rows:
+            Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+                status=OutboxStatus.SENDING, claimed_until=now + LEASE
+            )
+    return rows
+
+
+def message_id(note: Notification) -> str:
+    """The stable id the gateway sees for every attempt at this row."""
+    return f"ow-{note.pk}"
+
+
+def notifications_deliver_pending(*, batch: int = 100) -> int:
+    """Claim due rows, send each outside any transaction, record the outcome."""
+    backend = get_backend()
+    delivered = 0
+    for note in _claim(batch):
+        attempts = note.attempts + 1
+        try:
+            if note.channel == Channel.SMS:
+                backend.send(phone=note.phone, body=note.body, message_id=message_id(note))
+        except Exception as exc:  # noqa: BLE001 - a gateway error is recorded and retried
+            failed = attempts >= MAX_ATTEMPTS
+            Notification.objects.filter(pk=note.pk).update(
+                attempts=attempts, last_error=str(exc)[:500], claimed_until=None,
+                status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
+                next_attempt_at=timezone.now()
+                + dt.timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (attempts - 1)),
+            )
+            logger.warning("sms to %s failed: %s", mask_phone(note.phone), exc)
+        else:
+            _mark_sent(note, attempts)
+            delivered += 1
     return delivered
+
+
+def _mark_sent(note: Notification, attempts: int) -> None:
+    Notification.objects.filter(pk=note.pk).update(
+        status=OutboxStatus.SENT, attempts=attempts, sent_at=timezone.now(),
+        claimed_until=None, last_error="",
+    )
