@@ -1,8 +1,9 @@
-"""The API root: mounts each app's router and serves the OpenAPI document at /api/openapi.json."""
+"""The API root: mounts each app's router and serves the OpenAPI document at /api/openapi.json
+(and at /api/v1/openapi.json)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
@@ -28,7 +29,8 @@ def _register_optional_routers() -> None:
     import importlib
 
     for prefix, module in (("/v1/catalog", "onewindow.catalog.api"),
-                           ("/v1/workdays", "onewindow.workdays.api")):
+                           ("/v1/workdays", "onewindow.workdays.api"),
+                           ("/v1/cases", "onewindow.cases.api")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -39,6 +41,12 @@ def _register_optional_routers() -> None:
 
 
 _register_optional_routers()
+
+
+@api.get("/v1/openapi.json", auth=None, include_in_schema=False)
+def openapi_v1(request: HttpRequest) -> HttpResponse:
+    """The same OpenAPI document under the versioned prefix (/api/v1/openapi.json)."""
+    return JsonResponse(api.get_openapi_schema(), json_dumps_params={"ensure_ascii": False})
 
 
 @api.exception_handler(DomainError)

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from onewindow.catalog.codes import LimitUnit
 from onewindow.cases.models import Case, ClockStop, Task
 from onewindow.cases.workflow import CaseState, TaskState
+from onewindow.catalog.codes import LimitUnit
 from onewindow.workdays.calendar import WorkCalendar
 from onewindow.workdays.selectors import get_calendar
 
@@ -83,7 +83,9 @@ def recompute_case_deadlines(years: frozenset[int]) -> int:
         return 0
     cal = get_calendar()
     lo, hi = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
-    touching = Q(accepted_on__lte=hi) & (Q(legal_due__gte=lo) | Q(clock_stopped_since__isnull=False))
+    touching = Q(accepted_on__lte=hi) & (
+        Q(legal_due__gte=lo) | Q(clock_stopped_since__isnull=False)
+    )
     open_states = [CaseState.IN_REVIEW, CaseState.SUSPENDED]
     changed = 0
     ids = list(Case.objects.filter(touching, state__in=open_states).values_list("pk", flat=True))

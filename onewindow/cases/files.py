@@ -64,8 +64,9 @@ def _check_image(data: bytes, field: str) -> None:
             if img.width * img.height > 80_000_000:
                 raise _fail(field, _("图片尺寸过大。"))
             img.draft("L", (256, 256))
-            low, high = img.convert("L").getextrema()
+            extrema = img.convert("L").getextrema()
+            low, high = int(extrema[0]), int(extrema[1])  # type: ignore[arg-type,index]
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _fail(field, _("图片文件已损坏，无法打开。")) from exc
-    if int(high) - int(low) < 8:
+    if high - low < 8:
         raise _fail(field, _("图片是空白的，请拍摄或扫描材料原件。"))

@@ -14,9 +14,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts.models import Applicant, Role
+from onewindow.cases.workflow import CaseState, Decision, TaskState
 from onewindow.catalog.codes import LimitUnit
 from onewindow.catalog.models import ItemVersion, Material, ServiceItem
-from onewindow.cases.workflow import CaseState, Decision, TaskState
 from onewindow.regions.models import Department, Region, ServiceCentre
 
 
@@ -463,3 +463,6 @@ class CaseSerial(models.Model):
     class Meta:
         verbose_name = _("编号序列")
         verbose_name_plural = _("编号序列")
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Role
-from onewindow.catalog.models import ItemVersion, ServiceItem
 from onewindow.cases.models import ProcessStep
+from onewindow.catalog.models import ItemVersion, ServiceItem
 
 
 @dataclass(frozen=True, slots=True)

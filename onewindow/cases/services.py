@@ -22,8 +22,6 @@ from django.utils.translation import gettext as _
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.models import Applicant, Role, User
-from onewindow.catalog.codes import CaseType
-from onewindow.catalog.models import Authorisation, ServiceItem, VersionStatus
 from onewindow.cases import audit, deadlines, files, notices, numbers, process
 from onewindow.cases.forms_schema import clean_form_data
 from onewindow.cases.models import (
@@ -42,6 +40,8 @@ from onewindow.cases.models import (
     Task,
 )
 from onewindow.cases.workflow import Action, CaseState, Decision, TaskState, check
+from onewindow.catalog.codes import CaseType
+from onewindow.catalog.models import Authorisation, ServiceItem, VersionStatus
 from onewindow.core import clock
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.masking import mask_phone
@@ -322,7 +322,9 @@ def _can_edit_application(actor: Any, case: Case) -> None:
     raise NotFound(_("没有找到这个办件。"))
 
 
-def case_attach_material(*, actor: Any, case: Case, material_id: int, upload: Upload) -> CaseMaterial:
+def case_attach_material(
+    *, actor: Any, case: Case, material_id: int, upload: Upload
+) -> CaseMaterial:
     """Upload one material (checked by content). Allowed while drafting and when asked for it."""
     with transaction.atomic():
         case = _lock(case)
@@ -342,7 +344,9 @@ def case_attach_material(*, actor: Any, case: Case, material_id: int, upload: Up
     return row
 
 
-def reusable_sources(*, applicant: Applicant, name: str) -> tuple[list[CaseMaterial], list[Certificate]]:
+def reusable_sources(
+    *, applicant: Applicant, name: str
+) -> tuple[list[CaseMaterial], list[Certificate]]:
     """Earlier materials of the same name and valid certificates of the applicant (一套材料)."""
     earlier = list(
         CaseMaterial.objects.filter(
@@ -536,8 +540,11 @@ def case_supply(*, actor: Any, case: Case, ip: str | None = None) -> Case:
         case = _lock(case)
         _can_edit_application(actor, case)
         missing = [m for m in case.materials.all() if m.status == CaseMaterialStatus.MISSING]
-        still = [m.name for m in missing if not (m.provided_at and m.has_content
-                 and case.supplement_requested_at and m.provided_at >= case.supplement_requested_at)]
+        asked = case.supplement_requested_at
+        still = [
+            m.name for m in missing
+            if not (m.provided_at and m.has_content and asked and m.provided_at >= asked)
+        ]
         if still:
             raise ValidationFailed(
                 _("还有材料未补正：%(n)s。") % {"n": "、".join(still)}, code="materials_missing",
@@ -590,7 +597,7 @@ def case_accept(*, actor: Any, case: Case, tolerated: Sequence[dict[str, Any]] =
         _start_clock(case, actor=actor, deemed=deemed or _supplement_window_closed(case))
         notice = _issue_notice(case, NoticeKind.ACCEPTANCE, actor)
         data: dict[str, Any] = {
-            "notice": notice.number, "accepted_on": case.accepted_on.isoformat(),
+            "notice": notice.number, "accepted_on": f"{case.accepted_on:%Y-%m-%d}",
             "legal_due": case.legal_due.isoformat() if case.legal_due else None,
             "promised_due": case.promised_due.isoformat() if case.promised_due else None,
             "deemed": case.deemed_accepted,
@@ -640,7 +647,9 @@ def _start_clock(case: Case, *, actor: Any, deemed: bool) -> None:
     case.accepted_at = now
     case.accepted_by = actor if getattr(actor, "pk", None) else None
     case.deemed_accepted = deemed
-    case.accepted_on = case.received_on if (deemed and case.received_on) else timezone.localdate(now)
+    case.accepted_on = (
+        case.received_on if (deemed and case.received_on) else timezone.localdate(now)
+    )
     deadlines.set_case_dues(case, cal)
     specs = process.steps_for(case.item, case.version)
     today = clock.today()
@@ -745,7 +754,7 @@ def case_decide_on_spot(*, actor: Any, case: Case, approve: bool = True, opinion
     return case
 
 
-# --- the back office: tasks ------------------------------------------------------------------------
+# --- the back office: tasks -------------------------------------------------------------------
 
 
 def _lock_task(task: Task) -> tuple[Case, Task]:
@@ -924,7 +933,8 @@ def case_extend(*, actor: Any, case: Case, days: int, reason: str) -> Notice:
     """延期: once, approved by the department head, up to the legal maximum; applicant told."""
     reason = _text(reason, "reason", required=True, limit=1000)
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise _field_error("days", _("延长期限应为 1 至 %(n)d 个工作日。") % {"n": MAX_EXTENSION_DAYS})
+        message = _("延长期限应为 1 至 %(n)d 个工作日。") % {"n": MAX_EXTENSION_DAYS}
+        raise _field_error("days", message)
     with transaction.atomic():
         case = _lock(case)
         if not any(g.role == Role.DEPARTMENT_HEAD and g.department_id == case.department_id

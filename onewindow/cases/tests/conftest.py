@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from onewindow.accounts.models import Applicant, ApplicantKind, Role, User
-from onewindow.catalog import services as catalog_services
-from onewindow.catalog.models import ServiceItem
-from onewindow.catalog.tests.test_services import make_item
 from onewindow.cases import services
 from onewindow.cases.models import Case, CaseMaterialStatus
 from onewindow.cases.services import Upload
+from onewindow.catalog import services as catalog_services
+from onewindow.catalog.models import ServiceItem
+from onewindow.catalog.tests.test_services import make_item
 
 
 def pdf_bytes(text: str = "material") -> bytes:
