@@ -292,6 +292,12 @@ ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS = float(
     os.environ.get("ONEWINDOW_WORKDAYS_VERSION_CHECK_SECONDS", "1.0")
 )
 
+# Outbox: a commit asks a worker to deliver at most this often per process (the periodic job
+# catches the rest).
+ONEWINDOW_OUTBOX_KICK_SECONDS = float(
+    os.environ.get("ONEWINDOW_OUTBOX_KICK_SECONDS", "0" if TESTING else "1.0")
+)
+
 # Cases: the public address printed in notices' QR codes, and the upload limit per material.
 ONEWINDOW_SITE_URL = os.environ.get("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
 ONEWINDOW_MATERIAL_MAX_BYTES = int(

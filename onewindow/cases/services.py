@@ -110,7 +110,8 @@ def _staff_unit(actor: User) -> str:
 
 def _is_owner(actor: Any, case: Case) -> bool:
     return bool(actor and actor.is_authenticated and (
-        case.applicant.user_id == actor.pk or case.created_by_id == actor.pk
+        case.applicant.user_id == actor.pk
+        or (case.channel == Channel.ONLINE and case.created_by_id == actor.pk)
     ))
 
 
@@ -273,14 +274,14 @@ def case_create(
         )
         case.save(force_insert=True)
         # Every material of the checklist, in the catalogue's order (one query).
-        CaseMaterial.objects.bulk_create([
+        materials = CaseMaterial.objects.bulk_create([
             CaseMaterial(case=case, material_id=m.pk, sort_order=m.sort_order, name=m.name,
                          required=m.required, tolerable=m.tolerable)
             for m in version.materials.all()
         ])
         role = _("申请人") if channel == Channel.ONLINE else _role_label(actor, case)
         if submit:
-            _submit(case, actor=actor, role=role, ip=ip, creating=True)
+            _submit(case, actor=actor, role=role, ip=ip, creating=True, materials=materials)
         else:
             _record(case, action=Action.CREATE, actor=actor, role=role, ip=ip,
                     data={"channel": channel, "version": version.number})
@@ -398,11 +399,12 @@ def case_reuse_material(*, actor: Any, case: Case, material_id: int,
     return row
 
 
-def _submit(case: Case, *, actor: Any, role: str, ip: str | None, creating: bool) -> None:
+def _submit(case: Case, *, actor: Any, role: str, ip: str | None, creating: bool,
+            materials: list[CaseMaterial] | None = None) -> None:
     case.form_data = clean_form_data(case.version.form_schema, case.form_data, complete=True)
     if case.channel == Channel.ONLINE:
         missing = [
-            m.name for m in case.materials.all()
+            m.name for m in (case.materials.all() if materials is None else materials)
             if m.required and not m.tolerable and not m.has_content
         ]
         if missing:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -72,9 +74,20 @@ def notifications_enqueue(*, messages: Iterable[Message]) -> int:
     return len(rows)
 
 
+_last_kick = 0.0
+
+
 def _schedule_delivery() -> None:
+    """Ask a worker to deliver now — at most once per ``ONEWINDOW_OUTBOX_KICK_SECONDS`` per
+    process, so a burst of submissions does not become a burst of broker messages (the periodic
+    job delivers anything a skipped kick leaves)."""
+    global _last_kick
     from onewindow.notifications.tasks import deliver_pending
 
+    now = time.monotonic()
+    if now - _last_kick < float(getattr(settings, "ONEWINDOW_OUTBOX_KICK_SECONDS", 1.0)):
+        return
+    _last_kick = now
     try:
         deliver_pending.delay()
     except Exception:  # noqa: BLE001 - the periodic job delivers it later
