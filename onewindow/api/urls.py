@@ -67,11 +67,17 @@ _TYPE_MESSAGES = {
 }
 
 
+_SOURCES = ("body", "query", "path", "form", "file", "header", "cookie")
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc and loc[0] in _SOURCES:  # where the value came from, not the field's name
+            loc = loc[1:]
+        loc = [p for p in loc if p != "payload"]
         key = ".".join(loc) or "__all__"
         fields.setdefault(key, []).append(
             str(_TYPE_MESSAGES.get(err.get("type", ""), gettext_lazy("格式不正确。")))
@@ -91,6 +97,8 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
-    )
+    if exc.status_code == 400:
+        body = {"code": "bad_request", "message": _("请求内容无法解析（应为有效的 JSON 或表单）。")}
+    else:
+        body = {"code": "http_error", "message": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)

@@ -53,12 +53,17 @@ def build(kind: str, case: Case, *, issued_on: dt.date, extra: dict[str, Any] | 
     received = _d(case.received_on)
 
     if kind == NoticeKind.ACCEPTANCE:
+        unit = "日" if case.limit_unit == "natural_day" else "个工作日"
+        promise = (
+            "承诺当场办结" if case.promised_limit_days == 0
+            else f"承诺{case.promised_limit_days}{unit}内办结"
+        )
         paragraphs = [
             f"你（单位）于{received}提出的{item_name}申请，申请材料齐全、符合法定形式。"
             f"根据《中华人民共和国行政许可法》第三十二条的规定，本机关决定予以受理。",
-            f"本机关将自受理之日起{case.legal_limit_days}个工作日内作出决定"
-            f"（承诺{case.promised_limit_days}个工作日内办结）。依法需要听证、招标、拍卖、"
-            f"检验、检测、检疫、鉴定和专家评审的，所需时间不计算在期限内。",
+            f"本机关将自受理之日起{case.legal_limit_days}{unit}内作出决定（{promise}）。"
+            "依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，"
+            "所需时间不计算在期限内。",
         ]
         if case.deemed_accepted:
             paragraphs.append(

@@ -35,7 +35,7 @@ from onewindow.workdays.selectors import get_calendar
 
 STAFF_VIEW_PERMS = (Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.SUPERVISE)
 _DETAIL_RELATED = (
-    "item__basic", "version", "region", "department", "centre", "applicant",
+    "item__basic", "version", "region", "department", "centre", "applicant", "certificate",
 )
 
 
