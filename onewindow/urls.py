@@ -13,7 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("onewindow.accounts.urls")),
+    path("workbench/cases/", include("onewindow.cases.urls_staff")),
     path("workbench/", include("onewindow.portal.workbench_urls")),
+    path("", include("onewindow.cases.urls_public")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.portal.urls")),
 ]

@@ -26,7 +26,7 @@ class User(AbstractUser):
 
     @property
     def is_applicant(self) -> bool:
-        return hasattr(self, "applicant_profile")
+        return self.applicants.exists()
 
 
 class Role(models.TextChoices):

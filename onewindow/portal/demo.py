@@ -38,6 +38,7 @@ class DemoResult:
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, name, roles
     applicants: list[tuple[str, str]] = field(default_factory=list)  # mobile, name
     items: int = 0
+    cases: str = ""  # summary of the demo cases
 
 
 def database_is_empty() -> bool:
@@ -101,6 +102,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         _demo_popularity()
         _demo_authorisations()
         result.applicants = _demo_applicants()
+        from onewindow.cases.demo import load_demo_cases
+
+        result.cases = load_demo_cases().summary()
     _write_accounts_file(result)
     return result
 

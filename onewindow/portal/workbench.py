@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,10 @@ from django.views.decorators.http import require_GET
 
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
+from onewindow.cases import selectors as case_selectors
 from onewindow.catalog.models import ItemVersion, ServiceItem, VersionStatus
+
+INBOX_COUNT_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class NavLink:
 
 
 NAV: tuple[NavLink, ...] = (
+    NavLink(_("窗口受理"), "/workbench/cases/window/", Perm.CASE_ACCEPT,
+            _("预审队列、新建窗口办件、核验材料与受理")),
+    NavLink(_("待办审批"), "/workbench/cases/inbox/", Perm.CASE_REVIEW,
+            _("我的审批任务，按紧急程度排列")),
+    NavLink(_("办件查询"), "/workbench/cases/", Perm.CASE_ACCEPT,
+            _("查询辖区内的办件、临近到期的办件")),
     NavLink(_("事项管理"), "/admin/catalog/serviceitem/", Perm.CATALOG_VIEW,
             _("事项目录、办事指南的草稿、发布与历史版本")),
     NavLink(_("事项导入导出"), "/admin/catalog/serviceitem/import/", Perm.CATALOG_IMPORT,
@@ -53,6 +63,7 @@ def workbench_home(request: HttpRequest) -> HttpResponse:
     items = ServiceItem.objects.filter(access.scope_q(user, Perm.CATALOG_VIEW))
     context = {
         "links": links,
+        "case_counts": _case_counts(user),
         "grants": [
             {"role": g.role.label, "region": g.region_prefix, "department": g.department_id}
             for g in access.grants(user)
@@ -66,3 +77,16 @@ def workbench_home(request: HttpRequest) -> HttpResponse:
         ).count(),
     }
     return render(request, "portal/workbench_home.html", context)
+
+
+def _case_counts(user: Any) -> list[dict[str, Any]]:
+    """The pre-review queue and the inbox (indexed reads; the inbox is counted up to a cap)."""
+    counts: list[dict[str, Any]] = []
+    if access.has_any(user, Perm.CASE_ACCEPT):
+        counts.append({"label": _("预审队列"), "url": "/workbench/cases/window/",
+                       "count": case_selectors.prereview_queue(user=user).count()})
+    if access.has_any(user, Perm.CASE_REVIEW):
+        counts.append({"label": _("我的待办"), "url": "/workbench/cases/inbox/",
+                       "count": len(case_selectors.inbox(user=user, limit=INBOX_COUNT_CAP)),
+                       "capped": INBOX_COUNT_CAP})
+    return counts

@@ -39,4 +39,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示数据已载入：{len(result.accounts)} 个工作人员账户，{result.items} 个事项。"
         )
+        if result.cases:
+            self.stdout.write(f"办件：{result.cases}。")
         self.stdout.write(f"账户清单见 {settings.VAR_DIR / 'demo-accounts.txt'}")
