@@ -126,6 +126,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+else:
+    # Server-side binding lets psycopg prepare a statement the fifth time it runs, so that the
+    # ORM's wide joins (the case screen joins eight tables) are planned once per connection, not
+    # on every request. ONEWINDOW_DB_PREPARE=0 turns it off (e.g. behind pgbouncer in
+    # transaction mode). See docs/decisions/0006-prepared-statements.md.
+    if os.environ.get("ONEWINDOW_DB_PREPARE", "1") == "1":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 2}
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------

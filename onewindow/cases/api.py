@@ -312,6 +312,12 @@ class DueItem(Schema):
     urgency: str
 
 
+class DueOut(Schema):
+    total: int = Field(description="符合条件的办件总数")
+    items: list[DueItem]
+    next_cursor: str | None
+
+
 class LookupMaterial(Schema):
     name: str
     status: str
@@ -486,6 +492,8 @@ class InboxParams(Schema):
 
 class DueParams(Schema):
     within: int = Field(3, ge=0, le=60, description="N 个工作日内到期（含已超期）")
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(100, ge=1, le=MAX_PAGE)
 
 
 class LookupParams(Schema):
@@ -888,21 +896,37 @@ def inbox(request: HttpRequest, params: Query[InboxParams]) -> InboxOut:
     return InboxOut(items=items, next_cursor=cursor)
 
 
-@router.get("/due", response=list[DueItem],
-            summary="临期办件：N 个工作日内到期（含已超期）的审批中办件")
-def due(request: HttpRequest, params: Query[DueParams]) -> list[DueItem]:
+@router.get("/due", response=DueOut,
+            summary="临期办件：N 个工作日内到期（含已超期）的审批中办件，最紧急的在前（游标分页）")
+def due(request: HttpRequest, params: Query[DueParams]) -> DueOut:
     user = request.user
     if not _is_staff(user):
         raise PermissionDenied(_("您没有查看办件的权限。"))
+    after = None
+    if params.cursor:
+        parts = _decode_cursor(params.cursor)
+        try:
+            after = (dt.date.fromisoformat(parts[0]), int(parts[1]))
+        except (IndexError, ValueError) as exc:
+            raise _field("cursor", _("分页游标无效，请从第一页重新查询。")) from exc
+    rows = selectors.cases_due_within(user=user, workdays=params.within,
+                                      limit=params.limit + 1, after=after)
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
     out = []
-    for case in selectors.cases_due_within(user=user, workdays=params.within):
+    for case in rows:
         u = selectors.urgency(case.promised_due)
         out.append(DueItem(
             case_no=case.case_no, item_name=case.item.basic.name,
             department=case.department.name, legal_due=case.legal_due,
             promised_due=case.promised_due, days_left=u.days_left, urgency=u.level,
         ))
-    return out
+    last = rows[-1] if rows and more else None
+    return DueOut(
+        total=selectors.count_due_within(user=user, workdays=params.within), items=out,
+        next_cursor=(_encode_cursor(str(last.promised_due), str(last.pk))
+                     if last and last.promised_due else None),
+    )
 
 
 # --- tasks (back office) -------------------------------------------------------------------------

@@ -45,17 +45,20 @@ class Case(models.Model):
         ItemVersion, verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="+"
     )
     region = models.ForeignKey(
-        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # led by the (region, -created_at) index below
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="+"
+        Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # led by the (department, -created_at) index below
     )
     centre = models.ForeignKey(
         ServiceCentre, verbose_name=_("受理中心"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
     applicant = models.ForeignKey(
-        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases"
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases",
+        db_index=False,  # led by the (applicant, -created_at) index below
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
@@ -121,12 +124,14 @@ class Case(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # Cases due within N working days: a range scan on the stored due date.
+            # (due, id) is the list's order, so the first page is read off the index in order
+            # even when thousands of cases share a date.
             models.Index(
-                fields=["promised_due"], name="case_promised_due_open",
+                fields=["promised_due", "id"], name="case_promised_due_open",
                 condition=models.Q(state="in_review"),
             ),
             models.Index(
-                fields=["legal_due"], name="case_legal_due_open",
+                fields=["legal_due", "id"], name="case_legal_due_open",
                 condition=models.Q(state="in_review"),
             ),
             # The window's pre-review queue.

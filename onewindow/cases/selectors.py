@@ -159,16 +159,27 @@ def inbox(*, user: Any, item_code: str | None = None, due_before: dt.date | None
     )
 
 
-def cases_due_within(*, user: Any, workdays: int, limit: int = 500) -> list[Case]:
-    """Cases in review whose promised date falls within ``workdays`` working days (or passed)."""
-    cal = get_calendar()
-    last = deadlines.due_limit_for_window(cal, clock.today(), workdays)
+def _due_within_q(user: Any, workdays: int) -> Q:
+    last = deadlines.due_limit_for_window(get_calendar(), clock.today(), workdays)
+    return staff_scope_q(user) & Q(state=CaseState.IN_REVIEW, promised_due__lte=last)
+
+
+def cases_due_within(*, user: Any, workdays: int, limit: int = 100,
+                     after: tuple[dt.date, int] | None = None) -> list[Case]:
+    """Cases in review whose promised date falls within ``workdays`` working days (or passed),
+    most urgent first: a range scan of the partial index (promised_due, id), key-set paginated.
+    """
+    qs = Case.objects.filter(_due_within_q(user, workdays))
+    if after:
+        qs = qs.filter(Q(promised_due__gt=after[0]) | Q(promised_due=after[0], id__gt=after[1]))
     return list(
-        Case.objects.filter(staff_scope_q(user), state=CaseState.IN_REVIEW,
-                            promised_due__lte=last)
-        .select_related("item__basic", "department")
-        .order_by("promised_due", "id")[:limit]
+        qs.select_related("item__basic", "department").order_by("promised_due", "id")[:limit]
     )
+
+
+def count_due_within(*, user: Any, workdays: int) -> int:
+    """How many cases :func:`cases_due_within` would list in all (an index-only count)."""
+    return Case.objects.filter(_due_within_q(user, workdays)).count()
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,7 +188,10 @@ def _event_detail(action: str, data: dict[str, Any]) -> str:
     """One short line about an event, from data the applicant is told anyway (no names)."""
     if action in (Action.REQUEST_SUPPLEMENT, Action.REQUEST_MORE):
         names = "、".join(str(m.get("name", "")) for m in data.get("materials") or [])
-        return _("需补正：%(n)s") % {"n": names} if names else str(data.get("other", ""))
+        other = str(data.get("other") or "")
+        # Everything the notice told at once: the materials and the other matters, both.
+        parts = ([_("需补正：%(n)s") % {"n": names}] if names else []) + ([other] if other else [])
+        return "；".join(parts)
     if action == Action.REFUSE:
         return _("理由：%(r)s") % {"r": data.get("reason", "")}
     if action in (Action.ACCEPT, Action.ACCEPT_TOLERANT, Action.DEEM_ACCEPTED):
@@ -211,6 +214,9 @@ def _timeline(case: Case) -> list[TimelineRow]:
     rows = []
     for event in selectors.timeline(case, for_applicant=True):
         label = _TIMELINE_LABELS.get(event.action)  # type: ignore[call-overload]
+        if event.action == Action.PASS and (event.data or {}).get("step"):
+            label = _("%(step)s通过，转入%(next)s") % {
+                "step": event.data["step"], "next": event.data.get("next") or _("下一环节")}
         if label is None:
             label = Action(event.action).label if event.action in Action.values else event.action
         rows.append(TimelineRow(

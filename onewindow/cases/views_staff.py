@@ -624,7 +624,10 @@ def _case_context(request: HttpRequest, case: Case, *, ab: Abilities | None = No
     } if ids else {}
     states = dict(CaseState.choices)
     timeline = [
-        {"event": e, "label": _action_label(e.action), "name": names.get(e.actor_id or 0, ""),
+        {"event": e, "label": _action_label(e.action),
+         # The applicant's user name is their mobile number: show the masked name instead.
+         "name": (case.applicant.masked_name if e.actor_id and e.actor_id == case.applicant.user_id
+                  else names.get(e.actor_id or 0, "")),
          "lines": _event_lines(e),
          "moved": e.from_state != e.to_state and bool(e.from_state),
          "from_label": states.get(e.from_state, e.from_state),

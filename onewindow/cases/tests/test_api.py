@@ -569,10 +569,11 @@ def test_permission_matrix_for_reads(client, world, other, operator):
     assert status(due, None, {"within": 30}) == 401
     for user in (world.applicant_user, operator):
         assert status(due, user, {"within": 30}) == 403
-    assert send(client, "get", due, {"within": 30}, user=world.other_clerk).json() == []
-    rows = send(client, "get", due, {"within": 30}, user=world.clerk).json()
-    assert [r["case_no"] for r in rows] == [no]
-    assert send(client, "get", due, {"within": 0}, user=world.clerk).json() == []
+    far = send(client, "get", due, {"within": 30}, user=world.other_clerk).json()
+    assert far == {"total": 0, "items": [], "next_cursor": None}
+    page = send(client, "get", due, {"within": 30}, user=world.clerk).json()
+    assert [r["case_no"] for r in page["items"]] == [no] and page["total"] == 1
+    assert send(client, "get", due, {"within": 0}, user=world.clerk).json()["items"] == []
     assert snapshot(no) == before
 
 
@@ -715,6 +716,25 @@ def test_inbox_is_ordered_by_due_date_and_paginates(client, world):
     assert sorted(t["case_no"] for t in seen) == sorted(c.case_no for c in cases)
     assert [(t["due"], t["task_id"]) for t in seen] == sorted((t["due"], t["task_id"])
                                                                for t in seen)
+
+
+def test_due_list_is_most_urgent_first_paginates_and_counts_all(client, world):
+    cases = [world.accepted_case() for _ in range(5)]
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"within": 60, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = send(client, "get", f"{BASE}/due", params, user=world.clerk).json()
+        assert page["total"] == 5 and len(page["items"]) <= 2
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(r["case_no"] for r in seen) == sorted(c.case_no for c in cases)
+    order = {c.case_no: (c.promised_due, c.pk) for c in cases}
+    assert [r["case_no"] for r in seen] == sorted(order, key=order.__getitem__)
+    bad = send(client, "get", f"{BASE}/due", {"cursor": "not-a-cursor"}, user=world.clerk)
+    assert bad.status_code == 422 and "cursor" in json.dumps(bad.json())
 
 
 def test_bearer_token_acts_with_its_users_scope(client, world):
@@ -890,3 +910,36 @@ def test_a_malformed_json_body_is_a_chinese_400(world, client):
     response = client.post("/api/v1/cases", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request" and "JSON" in response.json()["message"]
+
+
+def test_csrf_applies_to_sessions_and_not_to_bearer_tokens(world):
+    """Another system posts with a token and no CSRF cookie; a browser session must carry one."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    _row, token = token_create(user=world.clerk, name="综合受理系统")
+    body = json.dumps({"item": world.item.implementation_code, "applicant_id": world.applicant.pk,
+                       "form": FORM, "submit": True, "channel": "api"})
+    created = strict.post(BASE, data=body, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert created.status_code == 201, created.content
+    before = Case.objects.count()
+    strict.force_login(world.clerk)
+    forged = strict.post(BASE, data=body, content_type="application/json")
+    assert forged.status_code == 403
+    assert Case.objects.count() == before
+
+
+def test_token_last_use_is_recorded_at_most_once_a_minute(client, world):
+    from onewindow.accounts.models import ApiToken
+    from onewindow.core import clock
+
+    row, token = token_create(user=world.clerk)
+    assert send(client, "get", BASE, token=token).status_code == 200
+    first = ApiToken.objects.get(pk=row.pk).last_used_at
+    assert first is not None
+    assert send(client, "get", BASE, token=token).status_code == 200
+    assert ApiToken.objects.get(pk=row.pk).last_used_at == first
+    with clock.travel(clock.now() + timedelta(minutes=2)):
+        assert send(client, "get", BASE, token=token).status_code == 200
+    assert ApiToken.objects.get(pk=row.pk).last_used_at > first

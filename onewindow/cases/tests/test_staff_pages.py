@@ -647,3 +647,20 @@ def test_workbench_home_shows_queue_and_inbox_counts(client, world):
     assert response.context["case_counts"] == [
         {"label": "我的待办", "url": "/workbench/cases/inbox/", "count": 1, "capped": 100}]
 
+
+
+def test_case_screen_names_the_applicant_masked_not_by_their_mobile_user_name(client, world):
+    case = world.new_case()
+    client.force_login(world.clerk)
+    html = body(client.get(url(case)))
+    assert "13905391001" not in html  # the applicant's user name is their mobile number
+    assert "张**" in html
+
+
+def test_applicant_timeline_names_the_step_that_passed(client, world):
+    case = world.accepted_case()
+    [task] = [t for t in case.tasks.all() if t.state == TaskState.ACTIVE]
+    services.task_pass(actor=world.reviewer, task=task, opinion="材料齐全")
+    client.force_login(world.applicant_user)
+    html = body(client.get(f"/my/cases/{case.case_no}/"))
+    assert "审查通过，转入决定" in html and "通过本环节" not in html
