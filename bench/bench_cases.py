@@ -5,7 +5,7 @@ re-used while the database holds at least that many — ``--rebuild`` drops and 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onewindow_bench_cases \
         .venv/bin/python bench/bench_cases.py [--cases 1000000] [--rebuild] \
-        [--duration 20] [--workers 3] [--connections 12] [--skip-http]
+        [--duration 20] [--workers 4] [--threads 2] [--connections 12] [--skip-http]
 
 Measures and prints:
   1. online submissions through the HTTP API (POST /api/v1/cases, submit=true) served by
@@ -13,7 +13,8 @@ Measures and prints:
      then checks that every created case number is distinct;
   2. the clerk's whole case screen (GET /api/v1/cases/{case_no}): median, p95, query count;
   3. a reviewer's inbox (GET /api/v1/cases/inbox): median;
-  4. the cases due within N working days for a city-wide user (N = 1, 3, 5): median, and the
+  4. the cases due within N working days for a city-wide user (N = 1, 3, 5), through the API
+     (first page of 100, most urgent first, and the total): median, and the
      EXPLAIN showing the partial index ``case_promised_due_open``;
   5. numbering: 100 concurrent ``services.case_create`` in threads get distinct numbers; the
      creation rate with an empty case table (measured when the data is built) and at 1M.
@@ -910,7 +911,9 @@ def measure_reads(samples: int) -> None:
 
 
 def measure_due(rounds: int) -> None:
+    """GET /api/v1/cases/due?within=N: the first page (100, most urgent first) and the total."""
     from django.db.models import QuerySet
+    from django.test import Client
 
     from onewindow.cases import deadlines, selectors
     from onewindow.cases.models import Case
@@ -919,24 +922,19 @@ def measure_due(rounds: int) -> None:
     from onewindow.workdays.selectors import get_calendar
 
     user = bench_user("bench_supervisor_city")
+    client = Client()
+    client.force_login(user)
     for n in (1, 3, 5):
-        selectors.cases_due_within(user=user, workdays=n)
-        timings = []
-        count = 0
-        for _ in range(rounds):
-            started = time.perf_counter()
-            count = len(selectors.cases_due_within(user=user, workdays=n))
-            timings.append((time.perf_counter() - started) * 1000)
-        last = deadlines.due_limit_for_window(get_calendar(), clock.today(), n)
-        total = Case.objects.filter(state=CaseState.IN_REVIEW, promised_due__lte=last).count()
-        log(f"4. due within {n} working day(s), city-wide: median "
-            f"{statistics.median(timings):.1f} ms, p95 {pct(timings, 0.95):.1f} ms "
-            f"({count} shown of {total:,} matching)")
+        timings, queries = timed_gets(client, [f"/api/v1/cases/due?within={n}"] * rounds)
+        page = client.get(f"/api/v1/cases/due?within={n}").json()
+        log(f"4. GET /api/v1/cases/due?within={n}, city-wide: median "
+            f"{statistics.median(timings):.1f} ms, p95 {pct(timings, 0.95):.1f} ms; "
+            f"{len(page['items'])} listed of {page['total']:,}; {queries} queries")
     last = deadlines.due_limit_for_window(get_calendar(), clock.today(), 3)
     qs: QuerySet[Case] = (
         Case.objects.filter(selectors.staff_scope_q(user), state=CaseState.IN_REVIEW,
                             promised_due__lte=last)
-        .select_related("item__basic", "department").order_by("promised_due", "id")[:500]
+        .select_related("item__basic", "department").order_by("promised_due", "id")[:101]
     )
     plan = qs.explain()
     log("   EXPLAIN (N = 3):")
@@ -1018,11 +1016,13 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the data")
     parser.add_argument("--load-only", action="store_true", help="build the data, measure nothing")
     parser.add_argument("--duration", type=int, default=20, help="seconds of HTTP load")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--connections", type=int, default=12, help="wrk connections")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--samples", type=int, default=300, help="case screens to open")
+    parser.add_argument("--concurrent", type=int, default=80,
+                        help="simultaneous case_create calls (each holds a connection)")
     args = parser.parse_args()
     database_url()
     ensure_database(rebuild=args.rebuild)
@@ -1055,7 +1055,7 @@ def main() -> None:
                      connections=args.connections)
     measure_reads(args.samples)
     measure_due(30)
-    measure_numbering(f"{case_count():,} cases")
+    measure_numbering(f"{case_count():,} cases", concurrent=args.concurrent)
 
 
 def truncate_cases() -> None:

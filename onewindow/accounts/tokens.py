@@ -49,11 +49,12 @@ def token_user(raw: str) -> User | None:
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "ow" or len(parts[1]) != 12:
         return None
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
+    # The staff profile comes along: services name the acting unit on every event.
+    row = next(iter(
+        ApiToken.objects.select_related(
+            "user", "user__staff_profile__department", "user__staff_profile__region"
+        ).filter(prefix=parts[1], revoked_at__isnull=True).order_by()[:1]
+    ), None)
     if row is None or not hmac.compare_digest(row.key_hash, _digest(parts[2])):
         return None
     if not row.user.is_active:

@@ -120,7 +120,7 @@ def _require_staff(actor: Any, perm: Perm, case: Case) -> None:
         raise PermissionDenied(_("您没有权限办理这个办件。"))
 
 
-def _record(
+def _event(
     case: Case,
     *,
     action: Action,
@@ -130,9 +130,9 @@ def _record(
     data: dict[str, Any] | None = None,
     public: bool = True,
     ip: str | None = None,
-    notify: str | None = None,
 ) -> CaseEvent:
-    """Append the event, move the case to ``to_state`` and save it; queue the applicant's SMS."""
+    """The next event of the case's chain (not saved), with the case moved to ``to_state`` and
+    its chain head advanced in memory; :func:`_record` saves both."""
     from_state = case.state
     if to_state is not None:
         case.state = to_state
@@ -146,7 +146,7 @@ def _record(
         data=data or {}, public=public, ip=ip, created_at=at,
     )
     digest = audit.chain_hash(case.head_hash, payload)
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case, seq=seq, action=action.value, actor_id=actor_id, actor_role=role,
         actor_unit=unit, from_state=from_state, to_state=case.state, data=data or {},
         public=public, ip=ip, created_at=at, prev_hash=case.head_hash, hash=digest,
@@ -154,9 +154,28 @@ def _record(
     case.event_count = seq
     case.head_hash = digest
     case.row_version += 1
+    return event
+
+
+def _record(
+    case: Case,
+    *,
+    action: Action,
+    actor: Any,
+    role: str,
+    to_state: str | None = None,
+    data: dict[str, Any] | None = None,
+    public: bool = True,
+    ip: str | None = None,
+    notify: str | None = None,
+) -> CaseEvent:
+    """Append the event, move the case to ``to_state`` and save it; queue the applicant's SMS."""
+    event = _event(case, action=action, actor=actor, role=role, to_state=to_state, data=data,
+                   public=public, ip=ip)
+    event.save(force_insert=True)
     case.save()
     if notify:
-        _notify(case, seq, notify)
+        _notify(case, event.seq, notify)
     return event
 
 
@@ -272,19 +291,30 @@ def case_create(
             limit_unit=item.basic.legal_limit_unit, legal_limit_days=item.basic.legal_limit,
             promised_limit_days=version.promised_limit,
         )
-        case.save(force_insert=True)
-        # Every material of the checklist, in the catalogue's order (one query).
-        materials = CaseMaterial.objects.bulk_create([
-            CaseMaterial(case=case, material_id=m.pk, sort_order=m.sort_order, name=m.name,
+        # Every material of the checklist, in the catalogue's order.
+        materials = [
+            CaseMaterial(material_id=m.pk, sort_order=m.sort_order, name=m.name,
                          required=m.required, tolerable=m.tolerable)
             for m in version.materials.all()
-        ])
+        ]
         role = _("申请人") if channel == Channel.ONLINE else _role_label(actor, case)
+        # The first event is made before the row is written, so that the case is inserted once
+        # in its final state (no UPDATE right after the INSERT).
+        notify = None
         if submit:
-            _submit(case, actor=actor, role=role, ip=ip, creating=True, materials=materials)
+            event, notify = _submit(case, actor=actor, role=role, ip=ip, creating=True,
+                                    materials=materials)
         else:
-            _record(case, action=Action.CREATE, actor=actor, role=role, ip=ip,
-                    data={"channel": channel, "version": version.number})
+            event = _event(case, action=Action.CREATE, actor=actor, role=role, ip=ip,
+                           data={"channel": channel, "version": version.number})
+        case.save(force_insert=True)
+        for row in materials:
+            row.case = case
+        CaseMaterial.objects.bulk_create(materials)
+        event.case = case
+        event.save(force_insert=True)
+        if notify:
+            _notify(case, event.seq, notify)
     return case
 
 
@@ -400,8 +430,11 @@ def case_reuse_material(*, actor: Any, case: Case, material_id: int,
 
 
 def _submit(case: Case, *, actor: Any, role: str, ip: str | None, creating: bool,
-            materials: list[CaseMaterial] | None = None) -> None:
-    case.form_data = clean_form_data(case.version.form_schema, case.form_data, complete=True)
+            materials: list[CaseMaterial] | None = None) -> tuple[CaseEvent, str]:
+    """Check the application is complete and make the submit event (not saved); returns the
+    event and the applicant's message."""
+    if not creating:  # a new case's form was checked as complete a moment ago
+        case.form_data = clean_form_data(case.version.form_schema, case.form_data, complete=True)
     if case.channel == Channel.ONLINE:
         missing = [
             m.name for m in (case.materials.all() if materials is None else materials)
@@ -417,10 +450,11 @@ def _submit(case: Case, *, actor: Any, role: str, ip: str | None, creating: bool
     case.submitted_at = now
     case.received_on = timezone.localdate(now)
     check(CaseState.DRAFT, Action.SUBMIT)
-    _record(case, action=Action.SUBMIT, actor=actor, role=role, ip=ip,
-            to_state=CaseState.SUBMITTED,
-            data={"channel": case.channel, "version": case.version.number, "new": creating},
-            notify=_("已提交，等待窗口受理。查询码：%(code)s") % {"code": case.query_code})
+    event = _event(case, action=Action.SUBMIT, actor=actor, role=role, ip=ip,
+                   to_state=CaseState.SUBMITTED,
+                   data={"channel": case.channel, "version": case.version.number,
+                         "new": creating})
+    return event, _("已提交，等待窗口受理。查询码：%(code)s") % {"code": case.query_code}
 
 
 def case_submit(*, actor: Any, case: Case, ip: str | None = None,
@@ -431,7 +465,10 @@ def case_submit(*, actor: Any, case: Case, ip: str | None = None,
         _expect_version(case, expected_version)
         check(case.state, Action.SUBMIT)
         role = _("申请人") if _is_owner(actor, case) else _role_label(actor, case)
-        _submit(case, actor=actor, role=role, ip=ip, creating=False)
+        event, notify = _submit(case, actor=actor, role=role, ip=ip, creating=False)
+        event.save(force_insert=True)
+        case.save()
+        _notify(case, event.seq, notify)
     return case
 
 

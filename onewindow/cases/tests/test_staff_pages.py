@@ -664,3 +664,20 @@ def test_applicant_timeline_names_the_step_that_passed(client, world):
     client.force_login(world.applicant_user)
     html = body(client.get(f"/my/cases/{case.case_no}/"))
     assert "审查通过，转入决定" in html and "通过本环节" not in html
+
+
+@pytest.mark.parametrize("path, who", [("/workbench/cases/?within=30", "clerk"),
+                                       ("/workbench/cases/inbox/", "reviewer")])
+def test_due_window_and_inbox_pages_take_the_same_queries_for_1_or_4_cases(client, world, path,
+                                                                          who):
+    client.force_login(getattr(world, who))
+    cases = [world.accepted_case()]
+    client.get(path)
+    with CaptureQueriesContext(connection) as one:
+        html = body(client.get(path))
+    assert cases[0].case_no in html
+    cases += [world.accepted_case() for _ in range(3)]
+    with CaptureQueriesContext(connection) as four:
+        html = body(client.get(path))
+    assert all(c.case_no in html for c in cases)
+    assert len(four.captured_queries) == len(one.captured_queries)
