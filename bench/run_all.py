@@ -1,8 +1,10 @@
-"""Run every benchmark of issue #2 against the PostgreSQL database in DATABASE_URL.
+"""Run every benchmark (issues #2 and #3) against the PostgreSQL database in DATABASE_URL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onewindow_bench python bench/run_all.py
 
-Each script creates and migrates the database if needed and prints its own figures.
+Each script creates and migrates the database if needed and prints its own figures. The cases
+benchmark gets a database of its own (the name with ``_cases`` appended): it holds 1,000,000
+cases and rebuilds them when there are fewer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ SCRIPTS = [
     ["bench_catalog_import.py"],
     ["bench_search.py"],
     ["bench_workdays.py"],
+    ["bench_cases.py"],
 ]
 
 
@@ -27,7 +30,11 @@ def main() -> int:
     env = {**os.environ, "ONEWINDOW_TESTING": "1"}
     for script in SCRIPTS:
         print(f"\n=== {' '.join(script)} ===", flush=True)
-        result = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]], env=env)
+        run_env = dict(env)
+        if script[0] == "bench_cases.py":
+            run_env["DATABASE_URL"] = env["DATABASE_URL"].rstrip("/") + "_cases"
+        result = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]],
+                                env=run_env)
         if result.returncode != 0:
             return result.returncode
     return 0
