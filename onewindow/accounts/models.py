@@ -25,6 +25,16 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
+    def shown_name(self) -> str:
+        """The name in the page header: an applicant's user name is their mobile number, which is
+        masked there (the header is on every page, screenshots and shoulder-surfing included)."""
+        if self.display_name:
+            return self.display_name
+        if self.phone and self.username == self.phone:
+            return mask_phone(self.phone)
+        return self.username
+
+    @property
     def is_applicant(self) -> bool:
         return self.applicants.exists()
 

@@ -247,6 +247,7 @@ def test_wizard_uploads_a_real_pdf(owner: Client, world: Any):
     licence = case.materials.get(name="营业执照")
     page = html(owner.get(edit_url(case, 2)))
     assert "营业执照" in page and "可容缺" in page and "必要" in page and "待提交" in page
+    assert "暂时没有可先提交" in page  # the tolerance hint, while nothing is uploaded
     no_inline_code(page)
     response = owner.post(edit_url(case, 2), {
         "step": 2, "action": "upload", "material": licence.pk,
@@ -256,7 +257,8 @@ def test_wizard_uploads_a_real_pdf(owner: Client, world: Any):
     assert licence.status == CaseMaterialStatus.PROVIDED
     assert licence.content_type == "application/pdf"
     assert licence.file_name == "执照.pdf" and licence.file
-    assert "执照.pdf" in html(owner.get(edit_url(case, 2)))
+    after = html(owner.get(edit_url(case, 2)))
+    assert "执照.pdf" in after and "暂时没有可先提交" not in after
 
 
 def test_wizard_rejects_a_renamed_text_file_with_the_chinese_message(owner: Client, world: Any):
@@ -519,6 +521,11 @@ def test_header_links_my_cases_for_a_signed_in_applicant_only(owner: Client, wor
     staff = Client()
     staff.force_login(world.clerk)
     assert 'href="/my/cases/">我的办件' not in html(staff.get("/search/"))
+
+
+def test_header_shows_an_applicants_mobile_user_name_masked(owner: Client, world: Any):
+    page = html(owner.get("/my/cases/"))
+    assert "139****1001" in page and "13905391001" not in page
 
 
 def test_wizard_offers_a_matching_electronic_certificate_and_uses_it(owner: Client, world: Any):
