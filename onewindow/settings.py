@@ -127,7 +127,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    # Server-side binding lets psycopg prepare a statement the fifth time it runs, so that the
+    # Server-side binding lets psycopg prepare a statement the second time it runs, so that the
     # ORM's wide joins (the case screen joins eight tables) are planned once per connection, not
     # on every request. ONEWINDOW_DB_PREPARE=0 turns it off (e.g. behind pgbouncer in
     # transaction mode). See docs/decisions/0006-prepared-statements.md.
