@@ -174,8 +174,10 @@ def test_application_to_certificate_through_the_pages(
         (plan, "平面图.png", "image/png", png_bytes()),
     ):
         item = phone.locator(f"#m-{row.pk}")
+        assert item.locator(".file-face").inner_text().split() == ["选择文件", "未选择文件"]
         item.locator("input[type=file]").set_input_files(
             {"name": name, "mimeType": mime, "buffer": data})
+        assert item.locator(".file-face-name").inner_text() == name  # shown before sending
         go(phone, item.get_by_role("button", name="上传"), edit, "step=2")
         assert name in phone.locator(f"#m-{row.pk} .mat-file").inner_text()
     no_sideways_scroll(phone, "wizard step 2")

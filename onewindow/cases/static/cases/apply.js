@@ -26,8 +26,17 @@
     // Upload rows: the button stands out once a file has been chosen.
     document.querySelectorAll("input.js-autoupload").forEach(function (input) {
       input.addEventListener("change", function () {
+        var chosen = input.files && input.files.length > 0;
         var button = input.form && input.form.querySelector("button[type=submit]");
-        if (button) { button.classList.toggle("btn-primary", input.files && input.files.length > 0); }
+        if (button) { button.classList.toggle("btn-primary", chosen); }
+        // The chosen file's name on the chooser's face (the native text is hidden).
+        var pick = input.closest(".file-pick");
+        var name = pick && pick.querySelector(".file-face-name");
+        if (name) {
+          if (!name.hasAttribute("data-empty")) { name.setAttribute("data-empty", name.textContent); }
+          name.textContent = chosen ? input.files[0].name : name.getAttribute("data-empty");
+          pick.classList.toggle("is-chosen", chosen);
+        }
       });
     });
   });
