@@ -673,9 +673,8 @@ def _allowed(case: Case, *, staff: bool) -> list[ActionRef]:
 
 
 def _certificate_out(case: Case) -> CertificateOut | None:
-    try:
-        cert = case.certificate  # loaded with the case (select_related)
-    except Certificate.DoesNotExist:
+    cert = selectors.certificate_of(case)
+    if cert is None:
         return None
     return CertificateOut(
         number=cert.number, name=cert.name, issued_on=cert.issued_on,

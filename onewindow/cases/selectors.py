@@ -261,6 +261,14 @@ def notice_for_verification(*, code: str) -> Notice | None:
     ).first()
 
 
+def certificate_of(case: Case) -> Certificate | None:
+    """The case's certificate, from the detail look-ups' join (no query of its own)."""
+    try:
+        return case.certificate
+    except Certificate.DoesNotExist:
+        return None
+
+
 def certificate_for_verification(*, code: str) -> Certificate | None:
     code = normalise_code(code)
     if not code:

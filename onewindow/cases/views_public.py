@@ -47,13 +47,12 @@ from onewindow.cases.models import (
 )
 from onewindow.cases.numbers import normalise_code
 from onewindow.cases.services import Upload
-from onewindow.cases.workflow import Action, CaseState, Decision, allowed_actions
+from onewindow.cases.workflow import Action, CaseState, allowed_actions
 from onewindow.catalog import selectors as catalog_selectors
-from onewindow.core import clock
 from onewindow.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from onewindow.core.masking import mask_name
-from onewindow.notifications.models import Channel as NoteChannel
-from onewindow.notifications.models import Notification
+from onewindow.notifications import selectors as note_selectors
+from onewindow.notifications.services import notifications_mark_read
 
 # --- Document verification (文书核验): public, no sign-in ---------------------------------
 
@@ -562,9 +561,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 def _unread_count(request: HttpRequest) -> int:
-    return Notification.objects.filter(
-        user_id=cast(int, request.user.pk), channel=NoteChannel.IN_APP, read_at__isnull=True
-    ).count()
+    return note_selectors.unread_count(user_id=cast(int, request.user.pk))
 
 
 # --- 3. my case ---------------------------------------------------------------------------------
@@ -599,9 +596,7 @@ def _render_detail(request: HttpRequest, case: Case, *,
                           and asked_at and m.provided_at >= asked_at)
         rows.append(DetailMaterial(m=m, errors=(row_errors or {}).get(m.pk, []),
                                    upload=upload, resupplied=resupplied))
-    certificate = None
-    if case.decision == Decision.APPROVED:
-        certificate = Certificate.objects.filter(case=case).first()
+    certificate = selectors.certificate_of(case)
     missing_rows = [r for r in rows if r.upload == "supplement"]
     return render(request, "cases/my_case.html", {
         "case": case, "item": case.item, "urgency": _urgency(case), "stop": stop,
@@ -687,7 +682,7 @@ def notice_pdf(request: HttpRequest, case_no: str, notice_id: int) -> HttpRespon
 def certificate_pdf(request: HttpRequest, case_no: str) -> HttpResponse:
     """The electronic certificate my case issued, as PDF."""
     case = _case_or_404(request, case_no)
-    certificate = Certificate.objects.filter(case=case).select_related("holder").first()
+    certificate = selectors.certificate_of(case)
     if certificate is None:
         raise Http404(_("这个办件没有电子证照。"))
     from onewindow.cases.pdf import render_certificate
@@ -758,16 +753,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_messages(request: HttpRequest) -> HttpResponse:
     """站内消息, newest first; the ones shown are marked read."""
-    qs = Notification.objects.filter(
-        user_id=cast(int, request.user.pk), channel=NoteChannel.IN_APP
-    ).order_by("-created_at", "-id")
+    user_id = cast(int, request.user.pk)
+    qs = note_selectors.inbox_messages(user_id=user_id)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     unread = {n.pk for n in items if n.read_at is None}
     if unread:
-        Notification.objects.filter(pk__in=unread, read_at__isnull=True).update(
-            read_at=clock.now()
-        )
+        notifications_mark_read(user_id=user_id, ids=unread)
     return render(request, "cases/my_messages.html", {
         "items": items, "unread": unread, "page_obj": page, "base_query": "",
     })

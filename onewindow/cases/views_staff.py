@@ -40,7 +40,6 @@ from onewindow.cases.models import (
     CaseEvent,
     CaseMaterial,
     CaseMaterialStatus,
-    Certificate,
     Channel,
     ClockStop,
     DeliveryMethod,
@@ -634,9 +633,7 @@ def _case_context(request: HttpRequest, case: Case, *, ab: Abilities | None = No
          "to_label": states.get(e.to_state, e.to_state)}
         for e in reversed(events)
     ]
-    certificate = None
-    if case.decision == Decision.APPROVED:
-        certificate = Certificate.objects.filter(case=case).first()
+    certificate = selectors.certificate_of(case)
     schema = schema_fields(case.version.form_schema)
     form_rows = [
         {"label": f.get("label") or f["name"],

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from onewindow.core import clock
 from onewindow.core.masking import mask_phone
 from onewindow.notifications.models import Channel, Notification, OutboxStatus
 from onewindow.notifications.sms import get_backend
@@ -75,6 +76,13 @@ def notifications_enqueue(*, messages: Iterable[Message]) -> int:
 
 
 _last_kick = 0.0
+
+
+def notifications_mark_read(*, user_id: int, ids: Iterable[int]) -> int:
+    """Mark the user's in-app messages ``ids`` read (others' and already read ones untouched)."""
+    return Notification.objects.filter(
+        pk__in=list(ids), user_id=user_id, channel=Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=clock.now())
 
 
 def _schedule_delivery() -> None:

@@ -106,3 +106,21 @@ def test_in_app_messages_are_stored_as_delivered(gateway, django_user_model):
     note = Notification.objects.get()
     assert note.status == OutboxStatus.SENT and note.user_id == user.pk
     assert services.notifications_deliver_pending() == 0 and gateway.calls == []
+
+
+def test_mark_read_touches_only_the_users_own_in_app_messages(db):
+    from onewindow.accounts.models import User
+    from onewindow.notifications import selectors
+    from onewindow.notifications.models import Channel, Notification
+    from onewindow.notifications.services import notifications_mark_read
+
+    me = User.objects.create_user(username="me")
+    other = User.objects.create_user(username="other")
+    mine = Notification.objects.create(channel=Channel.IN_APP, user=me, body="甲", dedupe_key="a")
+    theirs = Notification.objects.create(channel=Channel.IN_APP, user=other, body="乙",
+                                         dedupe_key="b")
+    assert selectors.unread_count(user_id=me.pk) == 1
+    assert notifications_mark_read(user_id=me.pk, ids=[mine.pk, theirs.pk]) == 1
+    assert selectors.unread_count(user_id=me.pk) == 0
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert list(selectors.inbox_messages(user_id=me.pk)) == [mine]
