@@ -47,7 +47,8 @@ from onewindow.cases.models import (
     Task,
 )
 from onewindow.cases.workflow import Action, CaseState, Decision, TaskState, allowed_actions
-from onewindow.catalog.models import ServiceItem, VersionStatus
+from onewindow.catalog.models import ServiceItem
+from onewindow.catalog.search import public_items
 from onewindow.core import clock
 from onewindow.core.errors import (
     Conflict,
@@ -201,10 +202,9 @@ def _register_region(user: Any) -> Region | None:
 def _scoped_items(user: Any) -> Any:
     today = clock.today()
     return (
-        ServiceItem.objects.filter(
+        public_items().filter(
             access.scope_q(user, Perm.CASE_ACCEPT, region_field="region",
                            department_field="department"),
-            current_version__status=VersionStatus.PUBLISHED,
         )
         .filter(Q(current_version__effective_from__isnull=True)
                 | Q(current_version__effective_from__lte=today))

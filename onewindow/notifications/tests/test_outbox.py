@@ -109,13 +109,15 @@ def test_in_app_messages_are_stored_as_delivered(gateway, django_user_model):
 
 
 def test_mark_read_touches_only_the_users_own_in_app_messages(db):
-    from onewindow.accounts.models import User
+    from django.contrib.auth import get_user_model
+
     from onewindow.notifications import selectors
     from onewindow.notifications.models import Channel, Notification
     from onewindow.notifications.services import notifications_mark_read
 
-    me = User.objects.create_user(username="me")
-    other = User.objects.create_user(username="other")
+    user_model = get_user_model()
+    me = user_model.objects.create_user(username="me")
+    other = user_model.objects.create_user(username="other")
     mine = Notification.objects.create(channel=Channel.IN_APP, user=me, body="甲", dedupe_key="a")
     theirs = Notification.objects.create(channel=Channel.IN_APP, user=other, body="乙",
                                          dedupe_key="b")
