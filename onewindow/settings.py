@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "onewindow.notifications",
     "onewindow.catalog",
     "onewindow.cases",
+    "onewindow.hall",
+    "onewindow.hotline",
     "onewindow.portal",
     "onewindow.api",
 ]

@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("onewindow.accounts.urls")),
     path("workbench/cases/", include("onewindow.cases.urls_staff")),
     path("workbench/", include("onewindow.portal.workbench_urls")),
+    path("", include("onewindow.hall.urls")),
+    path("", include("onewindow.hotline.urls")),
     path("", include("onewindow.cases.urls_public")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.portal.urls")),

@@ -49,7 +49,11 @@ class Perm(StrEnum):
     CASE_REVIEW = "case.review"
     CASE_DECIDE_ON_SPOT = "case.decide_on_spot"
     CASE_APPLY_AS_AGENT = "case.apply_as_agent"
+    HALL_CALL = "hall.call"  # sign in at a window, call and serve tickets, desk tickets
+    HALL_MANAGE = "hall.manage"  # categories, schedules, special slots, notices, queue rules
     HOTLINE_OPERATE = "hotline.operate"
+    KNOWLEDGE_EDIT = "knowledge.edit"  # write knowledge-base articles of one's department
+    KNOWLEDGE_REVIEW = "knowledge.review"  # the hotline centre reviews and publishes them
     SUPERVISE = "supervise"
     WORKBENCH = "workbench"
 
@@ -62,28 +66,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | {
             Perm.REGION_MANAGE, Perm.STAFF_MANAGE, Perm.CALENDAR_MANAGE, Perm.CATALOG_EDIT,
             Perm.CATALOG_PUBLISH, Perm.CATALOG_IMPORT, Perm.CATALOG_EXPORT,
-            Perm.APPLICANT_VIEW, Perm.SUPERVISE,
+            Perm.APPLICANT_VIEW, Perm.SUPERVISE, Perm.HALL_MANAGE, Perm.KNOWLEDGE_EDIT,
+            Perm.KNOWLEDGE_REVIEW,
         }
     ),
     Role.CLERK: frozenset(
-        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_ACCEPT}
+        _ALL_STAFF
+        | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_ACCEPT, Perm.HALL_CALL}
     ),
     Role.CHIEF: frozenset(
         _ALL_STAFF
-        | {Perm.APPLICANT_VIEW, Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.CASE_DECIDE_ON_SPOT}
+        | {Perm.APPLICANT_VIEW, Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.CASE_DECIDE_ON_SPOT,
+           Perm.HALL_CALL}
     ),
     Role.REVIEWER: frozenset(_ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW}),
     Role.DEPARTMENT_HEAD: frozenset(
         _ALL_STAFF
         | {
             Perm.CATALOG_EDIT, Perm.CATALOG_EXPORT, Perm.AUTHORISATION_ISSUE,
-            Perm.APPLICANT_VIEW, Perm.CASE_REVIEW,
+            Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.KNOWLEDGE_EDIT,
         }
     ),
     Role.AGENT: frozenset(
         _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_APPLY_AS_AGENT}
     ),
-    Role.OPERATOR: frozenset(_ALL_STAFF | {Perm.HOTLINE_OPERATE}),
+    Role.OPERATOR: frozenset(_ALL_STAFF | {Perm.HOTLINE_OPERATE, Perm.KNOWLEDGE_REVIEW}),
     Role.SUPERVISOR: frozenset(_ALL_STAFF | {Perm.SUPERVISE, Perm.CATALOG_EXPORT}),
 }
 

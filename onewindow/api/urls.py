@@ -30,7 +30,9 @@ def _register_optional_routers() -> None:
 
     for prefix, module in (("/v1/catalog", "onewindow.catalog.api"),
                            ("/v1/workdays", "onewindow.workdays.api"),
-                           ("/v1/cases", "onewindow.cases.api")):
+                           ("/v1/cases", "onewindow.cases.api"),
+                           ("/v1/hall", "onewindow.hall.api"),
+                           ("/v1/hotline", "onewindow.hotline.api")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
