@@ -65,6 +65,10 @@ class HallSettings(models.Model):
     )
     restriction_days = models.PositiveSmallIntegerField(_("限制预约天数"), default=30)
     booking_days_ahead = models.PositiveSmallIntegerField(_("可预约天数"), default=14)
+    kiosk_key = models.CharField(
+        _("取号机密钥"), max_length=24, default=new_token,
+        help_text=_("大厅取号机页面的地址须带此密钥（?key=…），防止在厅外冒取现场号。"),
+    )
 
     class Meta:
         verbose_name = _("排队规则")

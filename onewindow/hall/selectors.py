@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils.translation import gettext as _
 
+from onewindow.accounts import access
+from onewindow.accounts.access import Perm
 from onewindow.core import clock
+from onewindow.core.errors import NotFound, PermissionDenied
 from onewindow.core.masking import mask_name
 from onewindow.hall.models import (
     HallNotice,
@@ -312,3 +316,40 @@ def presence_figures(
         {"centre": c, "window": w, "staff": u, "hours": round(h, 2)}
         for (c, w, u), h in sorted(out.items())
     ]
+
+
+# --- look-ups ------------------------------------------------------------------------------------
+
+
+def ticket_by_token(token: str) -> Ticket | None:
+    if not token or len(token) > 24:
+        return None
+    return (
+        Ticket.objects.select_related("centre__region", "category", "window")
+        .filter(token=token).first()
+    )
+
+
+def tickets_of_user(user: Any) -> list[Ticket]:
+    return list(
+        Ticket.objects.select_related("centre", "category", "window")
+        .filter(user=user, day=clock.today()).order_by("-taken_at")
+    )
+
+
+def figure_centre_ids(user: Any, centre_id: int | None = None) -> list[int]:
+    """Centres whose figures ``user`` may read (supervisors and the management office of a
+    region see every centre beneath it); one centre when asked and in scope."""
+    q = access.scope_q(user, Perm.SUPERVISE, department_field=None) | access.scope_q(
+        user, Perm.HALL_MANAGE, department_field=None
+    )
+    if not (access.has_any(user, Perm.SUPERVISE) or access.has_any(user, Perm.HALL_MANAGE)):
+        raise PermissionDenied(_("您没有查看大厅统计的权限。"))
+    qs = ServiceCentre.objects.filter(q)
+    if centre_id is not None:
+        qs = qs.filter(pk=centre_id)
+        ids = list(qs.values_list("id", flat=True))
+        if not ids:
+            raise NotFound(_("没有找到这个服务中心。"), code="centre_not_found")
+        return ids
+    return list(qs.values_list("id", flat=True))

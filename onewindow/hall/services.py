@@ -53,9 +53,16 @@ from onewindow.regions.models import ServiceCentre, Window
 
 
 def settings_for(centre_id: int) -> HallSettings:
-    """The centre's queue rules (an unsaved default row when it has none)."""
+    """The centre's queue rules; the defaults are saved the first time they are asked for
+    (so that the centre's kiosk key is stable)."""
     found = HallSettings.objects.filter(centre_id=centre_id).first()
-    return found if found is not None else HallSettings(centre_id=centre_id)
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return HallSettings.objects.create(centre_id=centre_id)
+    except IntegrityError:  # created at the same moment by another request
+        return HallSettings.objects.get(centre_id=centre_id)
 
 
 def holder_key(*, id_number: str = "", mobile: str = "") -> str:
