@@ -23,7 +23,7 @@ from typing import Any, Literal
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import SessionAuth
 
 from onewindow.accounts import access
@@ -279,7 +279,7 @@ def ticket_status(request: HttpRequest, token: str) -> TicketOut:
 
 @router.post("/centres/{centre_id}/tickets", response={201: TicketOut}, auth=None,
              summary="大厅取号机取号（须带取号机密钥）")
-def kiosk_take(request: HttpRequest, centre_id: int, body: TakeIn) -> tuple[int, TicketOut]:
+def kiosk_take(request: HttpRequest, centre_id: int, body: TakeIn) -> Status[TicketOut]:
     centre = centre_or_404(centre_id)
     key = request.headers.get("X-Kiosk-Key", "") or body.key
     if not kiosk_key_ok(centre, key):
@@ -290,7 +290,7 @@ def kiosk_take(request: HttpRequest, centre_id: int, body: TakeIn) -> tuple[int,
         centre=centre, category=category, source=TicketSource.KIOSK, mobile=body.mobile,
         id_number=body.id_number,
     )
-    return 201, ticket_out(ticket)
+    return Status(201, ticket_out(ticket))
 
 
 @router.post("/tickets/{token}/check-in", response=TicketOut, auth=None,
@@ -307,13 +307,13 @@ def check_in(request: HttpRequest, token: str, body: CheckInIn) -> TicketOut:
 
 @router.post("/online-tickets", response={201: TicketOut}, auth=SessionAuth(),
              summary="网上取号：当天有效，到厅后在取号机签到")
-def online_take(request: HttpRequest, body: OnlineIn) -> tuple[int, TicketOut]:
+def online_take(request: HttpRequest, body: OnlineIn) -> Status[TicketOut]:
     centre = centre_or_404(body.centre)
     category = category_or_422(centre, body.category)
     ticket = services.ticket_take(
         centre=centre, category=category, source=TicketSource.ONLINE, user=request.user
     )
-    return 201, ticket_out(ticket)
+    return Status(201, ticket_out(ticket))
 
 
 @router.get("/my-tickets", response=list[TicketOut], auth=SessionAuth(),
@@ -341,7 +341,7 @@ def _require_caller(request: HttpRequest) -> None:
 
 @router.post("/centres/{centre_id}/desk-tickets", response={201: TicketOut},
              summary="导服台取号：可给予优先（老年人、残疾人、绿色通道等）")
-def desk_take(request: HttpRequest, centre_id: int, body: DeskIn) -> tuple[int, TicketOut]:
+def desk_take(request: HttpRequest, centre_id: int, body: DeskIn) -> Status[TicketOut]:
     _require_caller(request)
     centre = centre_or_404(centre_id)
     category = category_or_422(centre, body.category)
@@ -349,7 +349,7 @@ def desk_take(request: HttpRequest, centre_id: int, body: DeskIn) -> tuple[int, 
         centre=centre, category=category, source=TicketSource.DESK, priority=body.priority,
         mobile=body.mobile, id_number=body.id_number, actor=request.user,
     )
-    return 201, ticket_out(ticket)
+    return Status(201, ticket_out(ticket))
 
 
 @router.get("/window", response=PanelOut, summary="我的窗口：在岗状态、当前号码、待叫号码")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.accounts import access
@@ -284,7 +285,7 @@ def hourly_figures(*, centre_ids: list[int], start: dt.date, end: dt.date) -> li
     """Tickets taken and mean wait per hour of the day (when the hall is busiest)."""
     buckets: dict[int, list[float]] = {}
     taken: dict[int, int] = {}
-    tz = clock.now().tzinfo
+    tz = timezone.get_current_timezone()
     for queue_at, called_at in Ticket.objects.filter(
         centre_id__in=centre_ids, day__gte=start, day__lte=end
     ).values_list("queue_at", "called_at").iterator(chunk_size=2000):
@@ -353,3 +354,22 @@ def figure_centre_ids(user: Any, centre_id: int | None = None) -> list[int]:
             raise NotFound(_("没有找到这个服务中心。"), code="centre_not_found")
         return ids
     return list(qs.values_list("id", flat=True))
+
+
+def appointment_figures(*, centre_ids: list[int], start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Bookings of the period by outcome, and the no-show rate (爽约率) over the bookings whose
+    time has passed (checked in + no-show)."""
+    from onewindow.hall.models import Appointment, AppointmentState
+
+    rows = dict(
+        Appointment.objects.filter(
+            slot__category__centre_id__in=centre_ids, slot__day__gte=start, slot__day__lte=end
+        ).values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    checked = rows.get(AppointmentState.CHECKED_IN, 0)
+    missed = rows.get(AppointmentState.NO_SHOW, 0)
+    return {
+        "booked": sum(rows.values()), "checked_in": checked, "no_show": missed,
+        "cancelled": rows.get(AppointmentState.CANCELLED, 0),
+        "no_show_rate": round(missed / (checked + missed), 4) if checked + missed else 0.0,
+    }

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.accounts import access
@@ -585,7 +586,7 @@ def hall_close_days(*, before: dt.date | None = None) -> dict[str, int]:
             status=WindowStatus.CLOSED
         ).select_for_update():
             end = dt.datetime.combine(session.day, dt.time(23, 59, 59),
-                                      tzinfo=now.tzinfo)
+                                      tzinfo=timezone.get_current_timezone())
             _close_pause(session, min(end, now))
             session.status = WindowStatus.CLOSED
             session.ended_at = min(end, now)

@@ -39,6 +39,7 @@ class DemoResult:
     applicants: list[tuple[str, str]] = field(default_factory=list)  # mobile, name
     items: int = 0
     cases: str = ""  # summary of the demo cases
+    hall: str = ""  # summary of the hall's demo queue
 
 
 def database_is_empty() -> bool:
@@ -105,6 +106,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.cases.demo import load_demo_cases
 
         result.cases = load_demo_cases().summary()
+        from onewindow.hall.demo import demo_summary, load_demo_hall
+
+        result.hall = demo_summary(load_demo_hall())
     _write_accounts_file(result)
     return result
 

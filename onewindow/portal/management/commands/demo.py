@@ -41,4 +41,6 @@ class Command(BaseCommand):
         )
         if result.cases:
             self.stdout.write(f"办件：{result.cases}。")
+        if result.hall:
+            self.stdout.write(f"大厅：{result.hall}。")
         self.stdout.write(f"账户清单见 {settings.VAR_DIR / 'demo-accounts.txt'}")
