@@ -259,6 +259,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The hall: kiosk tickets per minute per kiosk address (a guard against scripts hoarding numbers).
+ONEWINDOW_KIOSK_RATE = int(os.environ.get("ONEWINDOW_KIOSK_RATE", "120"))
+
 CELERY_BEAT_SCHEDULE = {
     "deliver-outbox": {"task": "notifications.deliver_pending", "schedule": 10.0},
     # Versions published with a future effective date go live just after midnight (hourly too,

@@ -233,6 +233,9 @@ class Ticket(models.Model):
             models.Index(fields=["window", "state"], name="hall_ticket_window",
                          condition=Q(state__in=["called", "serving"])),
             models.Index(fields=["holder_key", "day"], name="hall_ticket_holder"),
+            # The recent service times of a category (for the estimated wait).
+            models.Index(fields=["category", "-finished_at"], name="hall_ticket_served",
+                         condition=Q(state="served")),
             models.Index(fields=["centre", "day", "state"], name="hall_ticket_centre_day"),
         ]
 

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,8 +47,22 @@ class Place:
     service_minutes: float
 
 
+SERVICE_TIME_TTL = 60  # seconds an average service time is reused before it is read again
+
+
 def average_service_minutes(category: ServiceCategory) -> float:
-    """Mean service time of the category's last served tickets (default when none yet)."""
+    """Mean service time of the category's last served tickets (default when none yet); kept
+    in the cache for a minute, since every ticket taken asks for it."""
+    key = f"hall:service-minutes:{category.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return float(cached)
+    value = _average_service_minutes(category)
+    cache.set(key, value, SERVICE_TIME_TTL)
+    return value
+
+
+def _average_service_minutes(category: ServiceCategory) -> float:
     rows = list(
         Ticket.objects.filter(
             category_id=category.pk, state=TicketState.SERVED,

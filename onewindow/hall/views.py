@@ -36,7 +36,7 @@ from onewindow.accounts.access import Perm
 from onewindow.core import clock
 from onewindow.core.errors import DomainError, ValidationFailed
 from onewindow.hall import selectors, services
-from onewindow.hall.api import kiosk_key_ok, throttle
+from onewindow.hall.api import kiosk_key_ok, kiosk_rate, throttle
 from onewindow.hall.models import (
     PauseReason,
     Priority,
@@ -119,7 +119,7 @@ def kiosk(request: HttpRequest, centre: ServiceCentre, key: str) -> HttpResponse
     status = 200
     if request.method == "POST":
         try:
-            throttle(request, "kiosk-page", 120)
+            throttle(request, "kiosk-page", kiosk_rate())
             category = ServiceCategory.objects.filter(
                 pk=_int(request.POST.get("category")), centre=centre, is_active=True
             ).first()

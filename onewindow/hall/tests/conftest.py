@@ -12,6 +12,16 @@ from onewindow.hall.models import HallSettings, ServiceCategory
 from onewindow.regions.models import CentreKind, ServiceCentre, Window, WindowKind
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Averages and throttles are cached by primary key; tests reuse keys."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class Hall:
     centre: ServiceCentre
