@@ -48,6 +48,8 @@ from onewindow.hall.models import (
     WindowSession,
     WindowStatus,
 )
+from onewindow.notifications.models import Channel as NoteChannel
+from onewindow.notifications.services import Message, notifications_enqueue
 from onewindow.regions.models import ServiceCentre, Window
 
 # --- settings and helpers ------------------------------------------------------------------------
@@ -274,6 +276,14 @@ def current_session(user: Any) -> WindowSession | None:
     )
 
 
+def current_session_of_window(window_id: int) -> WindowSession | None:
+    """Who is signed in at a window now (with the user's staff profile)."""
+    return (
+        WindowSession.objects.select_related("user__staff_profile")
+        .filter(window_id=window_id).exclude(status=WindowStatus.CLOSED).first()
+    )
+
+
 def _require_window(user: Any, window: Window) -> None:
     if not access.can(user, Perm.HALL_CALL, region=window.centre.region,
                       department=window.department):
@@ -454,6 +464,14 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
         _event(ticket, TicketEventKind.CALLED, centre_id=ticket.centre_id, actor=user,
                window_id=session.window_id,
                data={"number": ticket.number, "window": session.window.number}, at=now)
+        if ticket.holder_mobile:  # 叫号提醒: written with the call, sent after the commit
+            notifications_enqueue(messages=[Message(
+                channel=NoteChannel.SMS, phone=ticket.holder_mobile,
+                dedupe_key=f"hall-call-{ticket.pk}",
+                body=_("【%(c)s】您的 %(n)s 号已叫到，请到 %(w)s 号窗口办理。")
+                % {"c": session.window.centre.name, "n": ticket.number,
+                   "w": session.window.number},
+            )])
     return ticket
 
 

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("hall/<int:centre_id>/online/", views.online_take, name="online_take"),
     path("hall/<int:centre_id>/kiosk/", views.kiosk, name="kiosk"),
     path("hall/<int:centre_id>/kiosk/check-in/", views.kiosk_check_in, name="kiosk_check_in"),
+    path("hall/window/<int:window_id>/", views.window_card, name="window_card"),
     path("hall/t/<str:token>/", views.ticket_page, name="ticket"),
     path("hall/t/<str:token>/print/", views.ticket_print, name="ticket_print"),
     path("hall/t/<str:token>/cancel/", views.ticket_cancel, name="ticket_cancel"),

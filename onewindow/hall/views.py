@@ -236,6 +236,22 @@ def ticket_cancel(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("hall:ticket", token=token)
 
 
+@require_GET
+def window_card(request: HttpRequest, window_id: int) -> HttpResponse:
+    """The small screen above a counter (挂牌上岗): who serves here, their staff number, the
+    number being served, or where they are when the window is paused (去向公示)."""
+    window = Window.objects.select_related("centre").filter(
+        pk=window_id, is_active=True, centre__is_active=True
+    ).first()
+    if window is None:
+        raise Http404(_("没有找到这个窗口。"))
+    session = services.current_session_of_window(window.pk)
+    current = selectors.window_current(window.pk)
+    return render(request, "hall/window_card.html", {
+        "window": window, "card": selectors.window_card(window, session), "current": current,
+    })
+
+
 # --- online tickets ------------------------------------------------------------------------------
 
 

@@ -153,3 +153,15 @@ def test_figures_page_scope_and_excel(client, hall, make_staff):
     assert r.status_code == 422 and "年-月-日" in r.content.decode()
     x = client.get("/workbench/hall/figures/?start=2026-11-24&end=2026-11-24&format=xlsx")
     assert x.status_code == 200 and x.content[:2] == b"PK"
+
+
+def test_a_windows_public_card_shows_who_serves_or_where_they_are(client, hall):
+    url = f"/hall/window/{hall.windows['01'].pk}/"
+    assert "暂停服务，请到其他窗口办理" in client.get(url).content.decode()
+    services.window_sign_in(user=hall.clerk, window=hall.windows["01"])
+    page = client.get(url).content.decode()
+    assert "测试clerk_a" in page and "服务中" in page and "工号" in page
+    services.window_pause(user=hall.clerk, reason="business", whereabouts="区档案馆调档")
+    page = client.get(url).content.decode()
+    assert "外出办事" in page and "区档案馆调档" in page
+    assert client.get("/hall/window/999999/").status_code == 404

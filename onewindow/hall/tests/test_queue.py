@@ -324,3 +324,18 @@ def test_figures_wait_service_and_abandon_rate(hall):
     assert row["key"] == "A 综合受理" and row["taken"] == 3 and row["served"] == 1
     assert row["abandoned"] == 1 and row["abandon_rate"] == pytest.approx(1 / 3, abs=1e-3)
     assert row["avg_wait_minutes"] is not None
+
+
+def test_a_holder_with_a_mobile_gets_an_sms_when_called_once(hall):
+    from onewindow.notifications.models import Notification
+
+    services.window_sign_in(user=hall.clerk, window=hall.windows["01"])
+    take(hall, mobile="13905391001")
+    take(hall)
+    services.ticket_call_next(user=hall.clerk)
+    services.ticket_recall(user=hall.clerk)
+    sms = list(Notification.objects.filter(phone="13905391001").values_list("body", flat=True))
+    assert sms == ["【东湖区政务服务中心】您的 A001 号已叫到，请到 01 号窗口办理。"]
+    services.ticket_finish(user=hall.clerk)
+    services.ticket_call_next(user=hall.clerk)  # A002 has no mobile: nothing sent
+    assert Notification.objects.count() == 1
