@@ -20,6 +20,8 @@ SCRIPTS = [
     ["bench_search.py"],
     ["bench_workdays.py"],
     ["bench_cases.py"],
+    ["bench_robot.py"],
+    ["bench_hall.py"],
 ]
 
 

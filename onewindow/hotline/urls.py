@@ -1,7 +1,20 @@
 """Pages of the hotline and its knowledge base (public robot, staff knowledge base)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from onewindow.hotline import views
 
 app_name = "hotline"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("robot/", views.robot, name="robot"),
+    path("robot/articles/<slug:key>/", views.article_public, name="article"),
+    path("workbench/knowledge/", views.staff_list, name="staff_list"),
+    path("workbench/knowledge/new/", views.staff_new, name="staff_new"),
+    path("workbench/knowledge/review/", views.staff_review, name="staff_review"),
+    path("workbench/knowledge/unanswered/", views.staff_unanswered, name="staff_unanswered"),
+    path("workbench/knowledge/<int:pk>/", views.staff_detail, name="staff_detail"),
+    path("workbench/knowledge/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
+    path("workbench/knowledge/<int:pk>/<slug:action>/", views.staff_action,
+         name="staff_action"),
+]

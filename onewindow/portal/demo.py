@@ -100,6 +100,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
             actor=None, data=CATALOG_JSON.read_bytes(), fmt="json"
         )
         result.items = imported.created
+        from onewindow.hotline.demo import load_demo_articles
+
+        load_demo_articles()
         _demo_popularity()
         _demo_authorisations()
         result.applicants = _demo_applicants()
