@@ -105,7 +105,10 @@ def _history(centre: ServiceCentre, rng: random.Random) -> int:
                 roll = rng.random()
                 state = TicketState.SERVED if roll > 0.08 else (
                     TicketState.NO_SHOW if roll > 0.03 else TicketState.EXPIRED)
-                called = queue_at + wait if state != TicketState.EXPIRED else None
+                called: dt.datetime | None = (
+                    queue_at + wait if state != TicketState.EXPIRED else None)
+                finished = called + service if called and state == TicketState.SERVED \
+                    else called
                 rows.append(Ticket(
                     centre=centre, day=day, category=cat, number=f"{cat.letter}{serial:03d}",
                     source=rng.choice([TicketSource.KIOSK] * 6 + [TicketSource.ONLINE,
@@ -116,7 +119,7 @@ def _history(centre: ServiceCentre, rng: random.Random) -> int:
                     window=rng.choice(windows) if called and windows else None,
                     clerk=rng.choice(clerks) if called and clerks else None,
                     serving_at=called if state == TicketState.SERVED else None,
-                    finished_at=(called + service) if state == TicketState.SERVED else called,
+                    finished_at=finished,
                 ))
     Ticket.objects.bulk_create(rows, batch_size=500)
     return len(rows)
