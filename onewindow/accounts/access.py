@@ -51,7 +51,8 @@ class Perm(StrEnum):
     CASE_APPLY_AS_AGENT = "case.apply_as_agent"
     HALL_CALL = "hall.call"  # sign in at a window, call and serve tickets, desk tickets
     HALL_MANAGE = "hall.manage"  # categories, schedules, special slots, notices, queue rules
-    HOTLINE_OPERATE = "hotline.operate"
+    HOTLINE_OPERATE = "hotline.operate"  # the hotline centre: intake, dispatch, decisions
+    WORKORDER_HANDLE = "workorder.handle"  # a department signs for, handles and answers orders
     KNOWLEDGE_EDIT = "knowledge.edit"  # write knowledge-base articles of one's department
     KNOWLEDGE_REVIEW = "knowledge.review"  # the hotline centre reviews and publishes them
     SUPERVISE = "supervise"
@@ -79,12 +80,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | {Perm.APPLICANT_VIEW, Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.CASE_DECIDE_ON_SPOT,
            Perm.HALL_CALL}
     ),
-    Role.REVIEWER: frozenset(_ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW}),
+    Role.REVIEWER: frozenset(
+        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.WORKORDER_HANDLE}
+    ),
     Role.DEPARTMENT_HEAD: frozenset(
         _ALL_STAFF
         | {
             Perm.CATALOG_EDIT, Perm.CATALOG_EXPORT, Perm.AUTHORISATION_ISSUE,
-            Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.KNOWLEDGE_EDIT,
+            Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.KNOWLEDGE_EDIT, Perm.WORKORDER_HANDLE,
         }
     ),
     Role.AGENT: frozenset(
