@@ -268,6 +268,13 @@ CELERY_BEAT_SCHEDULE = {
     # so a worker that was down at midnight catches up; the job is idempotent).
     "deem-cases-accepted": {"task": "cases.deem_accepted", "schedule": crontab(minute=15)},
     "anchor-case-audit": {"task": "cases.anchor_audit", "schedule": crontab(hour=0, minute=20)},
+    # The hall: appointment slots ahead, reminders the day before, no-shows, the day's close.
+    "hall-generate-slots": {"task": "hall.generate_slots",
+                            "schedule": crontab(hour="0,6", minute=30)},
+    "hall-remind-appointments": {"task": "hall.remind_appointments",
+                                 "schedule": crontab(hour="10,18", minute=0)},
+    "hall-mark-no-shows": {"task": "hall.mark_no_shows", "schedule": crontab(minute="*/15")},
+    "hall-close-days": {"task": "hall.close_days", "schedule": crontab(hour=0, minute=5)},
     "activate-catalog-versions": {
         "task": "catalog.activate_due_versions",
         "schedule": crontab(minute=5),

@@ -4,7 +4,6 @@ windows' presence read-only. Appointment schedules and special slots: admin_appo
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.contrib import admin
@@ -18,6 +17,7 @@ from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.admin_scoping import ScopedAdmin
 from onewindow.core.masking import mask_phone
+from onewindow.hall import admin_appointments  # noqa: F401 - registers the booking screens
 from onewindow.hall.models import HallNotice, HallSettings, ServiceCategory, Ticket, WindowSession
 from onewindow.regions.models import ServiceCentre, Window
 
@@ -128,9 +128,3 @@ class WindowSessionAdmin(ReadOnlyHallAdmin):
     list_filter = ["status", "day"]
     list_select_related = ["window__centre", "user"]
 
-
-try:
-    importlib.import_module("onewindow.hall.admin_appointments")
-except ModuleNotFoundError as exc:  # pragma: no cover - present once appointments land
-    if exc.name != "onewindow.hall.admin_appointments":
-        raise

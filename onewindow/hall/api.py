@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import importlib
 from typing import Any, Literal
 
 from django.conf import settings
@@ -32,7 +31,7 @@ from onewindow.accounts.access import Perm
 from onewindow.accounts.tokens import staff_auth
 from onewindow.core import clock
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from onewindow.hall import selectors, services
+from onewindow.hall import api_appointments, selectors, services
 from onewindow.hall.models import (
     PauseReason,
     Priority,
@@ -467,14 +466,4 @@ def figures(request: HttpRequest, params: Query[FiguresParams]) -> list[dict[str
                                    by=params.by)
 
 
-def _mount_appointments() -> None:
-    try:
-        mod = importlib.import_module("onewindow.hall.api_appointments")
-    except ModuleNotFoundError as exc:
-        if exc.name != "onewindow.hall.api_appointments":
-            raise
-        return
-    router.add_router("/appointments", mod.router)
-
-
-_mount_appointments()
+router.add_router("/appointments", api_appointments.router)

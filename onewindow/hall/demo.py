@@ -65,6 +65,9 @@ def load_demo_hall(*, seed: int = 12345) -> dict[str, int]:
                 cat.windows.set(serving + [w for w in windows if local and w.kind == "general"])
                 counts["categories"] += 1
             services.settings_for(centre.pk)
+        from onewindow.hall.appointments import load_demo_appointments
+
+        load_demo_appointments()
         main = ServiceCentre.objects.filter(name="东湖区政务服务中心").first()
         if main is not None:
             HallNotice.objects.create(

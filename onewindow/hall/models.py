@@ -373,7 +373,9 @@ class SlotTemplate(models.Model):
     )
     weekday = models.PositiveSmallIntegerField(
         _("星期"), choices=[(i, n) for i, n in enumerate("一二三四五六日")],
-        help_text=_("0 为星期一。非工作日（节假日）不开放，调休上班日按其所调换的星期开放。"),
+        help_text=_(
+            "0 为星期一。节假日、休息日不开放；调休上班日按该星期的模板开放，没有则按星期一的模板。"
+        ),
     )
     starts = models.TimeField(_("开始"))
     ends = models.TimeField(_("结束"))

@@ -7,7 +7,7 @@ import importlib
 
 from django.urls import URLPattern, path
 
-from onewindow.hall import views
+from onewindow.hall import urls_appointments, views
 
 app_name = "hall"
 
@@ -24,7 +24,9 @@ urlpatterns: list[URLPattern] = [
     path("workbench/hall/figures/", views.figures, name="figures"),
 ]
 
-for _module in ("onewindow.hall.urls_screen", "onewindow.hall.urls_appointments"):
+urlpatterns += urls_appointments.urlpatterns
+
+for _module in ("onewindow.hall.urls_screen",):
     try:
         urlpatterns += importlib.import_module(_module).urlpatterns
     except ModuleNotFoundError as exc:  # a part still being written

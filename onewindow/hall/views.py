@@ -37,6 +37,7 @@ from onewindow.core import clock
 from onewindow.core.errors import DomainError, ValidationFailed
 from onewindow.hall import selectors, services
 from onewindow.hall.api import kiosk_key_ok, kiosk_rate, throttle
+from onewindow.hall.appointments import appointment_check_in
 from onewindow.hall.models import (
     PauseReason,
     Priority,
@@ -148,7 +149,7 @@ def kiosk_check_in(request: HttpRequest, centre: ServiceCentre, key: str) -> Htt
     status = 200
     done: list[Ticket] = []
     if request.method == "POST":
-        code = request.POST.get("code", "").strip().upper()[:20]
+        code = request.POST.get("code", "").strip()[:300]  # a code or a scanned QR address
         mobile = request.POST.get("mobile", "").strip()[:20]
         try:
             throttle(request, "kiosk-checkin", 60)
@@ -175,19 +176,8 @@ def _check_in(centre: ServiceCentre, *, code: str, mobile: str) -> list[Ticket]:
         ))
         if reserved:
             return [services.ticket_check_in(ticket=t) for t in reserved]
-    checkin = _appointment_check_in()
-    if checkin is None:
-        raise ValidationFailed(_("没有找到今天待签到的网上取号。"),
-                               field_errors={"mobile": [_("没有找到今天待签到的网上取号。")]})
-    return [checkin(centre=centre, code=code, mobile=mobile)]
-
-
-def _appointment_check_in() -> Callable[..., Ticket] | None:
-    try:
-        from onewindow.hall import appointments
-    except ImportError:  # pragma: no cover - appointments are part of the app
-        return None
-    return getattr(appointments, "appointment_check_in", None)
+    # Otherwise a booking: by its code (or scanned QR address) or the booker's mobile.
+    return [appointment_check_in(centre=centre, code=code, mobile=mobile)]
 
 
 @require_GET
@@ -269,7 +259,7 @@ def centres(request: HttpRequest) -> HttpResponse:
 @require_POST
 def online_take(request: HttpRequest, centre_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("hall:centres"), "accounts:login")
+        return redirect_to_login(reverse("hall:centres"), "accounts:applicant_login")
     centre = _centre(centre_id)
     category = ServiceCategory.objects.filter(
         pk=_int(request.POST.get("category")), centre=centre, is_active=True

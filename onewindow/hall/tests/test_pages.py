@@ -85,7 +85,7 @@ def test_the_follow_page_shows_place_and_window(client, hall):
 
 def test_online_ticket_page_flow_needs_sign_in(client, hall):
     r = client.post(f"/hall/{hall.centre.pk}/online/", {"category": hall.general.pk})
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert r.status_code == 302 and "/accounts/applicant/login/" in r["Location"]
     assert not Ticket.objects.exists()
     client.force_login(hall.applicant)
     assert "综合受理" in client.get("/hall/").content.decode()
