@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "onewindow.cases",
     "onewindow.hall",
     "onewindow.hotline",
+    "onewindow.evaluation",
+    "onewindow.supervision",
     "onewindow.portal",
     "onewindow.api",
 ]

@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("workbench/", include("onewindow.portal.workbench_urls")),
     path("", include("onewindow.hall.urls")),
     path("", include("onewindow.hotline.urls")),
+    path("", include("onewindow.evaluation.urls")),
+    path("", include("onewindow.supervision.urls")),
     path("", include("onewindow.cases.urls_public")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.portal.urls")),

@@ -32,7 +32,9 @@ def _register_optional_routers() -> None:
                            ("/v1/workdays", "onewindow.workdays.api"),
                            ("/v1/cases", "onewindow.cases.api"),
                            ("/v1/hall", "onewindow.hall.api"),
-                           ("/v1/hotline", "onewindow.hotline.api")):
+                           ("/v1/hotline", "onewindow.hotline.api"),
+                           ("/v1/evaluation", "onewindow.evaluation.api"),
+                           ("/v1/supervision", "onewindow.supervision.api")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
