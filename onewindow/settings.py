@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": crontab(hour="10,18", minute=0)},
     "hall-mark-no-shows": {"task": "hall.mark_no_shows", "schedule": crontab(minute="*/15")},
     "hall-close-days": {"task": "hall.close_days", "schedule": crontab(hour=0, minute=5)},
+    # Electronic supervision: reminders, yellow and red cards (reads only what changed).
+    "supervision-scan": {"task": "supervision.scan", "schedule": crontab(minute="*/10")},
     "activate-catalog-versions": {
         "task": "catalog.activate_due_versions",
         "schedule": crontab(minute=5),

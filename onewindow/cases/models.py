@@ -289,6 +289,10 @@ class Task(models.Model):
                 fields=["department", "role", "due", "id"], name="task_inbox",
                 condition=models.Q(state="active"),
             ),
+            # Steps whose due date enters a window (the supervision scan's range reads).
+            models.Index(
+                fields=["due", "id"], name="task_due_active", condition=models.Q(state="active"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,1 @@
+from onewindow.cases.tests.conftest import world  # noqa: F401 - the cases app's data
