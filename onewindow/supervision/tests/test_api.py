@@ -86,3 +86,28 @@ def test_withdraw_and_notice_over_http(client, overdue, world, make_staff):
     client.force_login(sup)
     assert client.post(f"{API}/notices/{nid}/close").json()["state"] == "closed"
     assert SupervisionNotice.objects.get().replied_by == world.head
+
+
+def test_pages_show_alerts_in_scope_and_withdraw(client, overdue, world, make_staff):
+    assert client.get("/workbench/supervision/").status_code == 302
+    client.force_login(world.clerk)
+    assert client.get("/workbench/supervision/").status_code == 403
+    client.force_login(world.reviewer)
+    page = client.get("/workbench/supervision/").content.decode()
+    assert overdue.case_no in page and "红牌（超期）" in page and "确认撤销" not in page
+    sup = make_staff(Role.SUPERVISOR, world.regions["d1"])
+    client.force_login(sup)
+    red = Alert.objects.filter(case=overdue, kind=AlertKind.RED).first()
+    r = client.post("/workbench/supervision/", {"alert": red.pk, "reason": ""})
+    assert r.status_code == 422
+    r = client.post("/workbench/supervision/", {"alert": red.pk, "reason": "日历数据错误导致误报"})
+    assert r.status_code == 302
+    red.refresh_from_db()
+    assert red.state == "withdrawn"
+    r = client.post("/workbench/supervision/notices/", {"action": "issue",
+                                                        "case_no": overdue.case_no,
+                                                        "request": "请说明原因", "reply_days": 2})
+    assert r.status_code == 302 and SupervisionNotice.objects.count() == 1
+    client.force_login(world.head)
+    page = client.get("/workbench/supervision/notices/").content.decode()
+    assert "请说明原因" in page and 'value="reply"' in page
