@@ -139,6 +139,16 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {"server_side_binding": True, "prepare_threshold": 2}
         )
+    # Under ASGI (`onewindow serve`) a request's sync code runs in a thread of its own, so
+    # connections are pooled per process instead of kept per thread (and prepared statements
+    # live on in the pooled connections). ONEWINDOW_DB_POOL_MAX=0 (the default outside the web
+    # server) keeps Django's per-thread connections. See docs/decisions/0007.
+    POOL_MAX = int(os.environ.get("ONEWINDOW_DB_POOL_MAX", "0"))
+    if POOL_MAX > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, POOL_MAX), "max_size": POOL_MAX, "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The due-date index carries non-key columns (INCLUDE) for PostgreSQL's index-only counts;
 # SQLite, the embedded database, builds it without them, which is fine for its sizes.
