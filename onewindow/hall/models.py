@@ -16,9 +16,11 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,19 @@ class HallSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.centre)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(self.cache_key(self.centre_id))
+        transaction.on_commit(lambda: cache.delete(self.cache_key(self.centre_id)))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        cache.delete(self.cache_key(self.centre_id))
+        return super().delete(*args, **kwargs)
+
+    @staticmethod
+    def cache_key(centre_id: int) -> str:
+        return f"hall:rules:{centre_id}"
 
 
 class ServiceCategory(TimeStampedModel):

@@ -75,12 +75,18 @@ def _average_service_minutes(category: ServiceCategory) -> float:
     return max(0.5, total / len(rows) / 60)
 
 
+OPEN_WINDOWS_TTL = 10  # seconds; windows open and pause far less often than tickets come
+
+
 def open_windows_for(category: ServiceCategory) -> int:
-    return (
-        WindowSession.objects.filter(
-            window__categories=category, status=WindowStatus.OPEN
-        ).count()
-    )
+    """How many windows serving the category are open now (cached for a few seconds)."""
+    key = f"hall:open-windows:{category.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    n = WindowSession.objects.filter(window__categories=category, status=WindowStatus.OPEN).count()
+    cache.set(key, n, OPEN_WINDOWS_TTL)
+    return n
 
 
 def ticket_place(ticket: Ticket) -> Place:

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
@@ -55,17 +56,26 @@ from onewindow.regions.models import ServiceCentre, Window
 # --- settings and helpers ------------------------------------------------------------------------
 
 
+RULES_TTL = 30  # seconds a centre's rules are reused from the cache (saving one clears it)
+
+
 def settings_for(centre_id: int) -> HallSettings:
     """The centre's queue rules; the defaults are saved the first time they are asked for
-    (so that the centre's kiosk key is stable)."""
+    (so that the centre's kiosk key is stable). Every ticket asks for them: they are cached,
+    and saving them clears the cache."""
+    key = HallSettings.cache_key(centre_id)
+    cached = cache.get(key)
+    if isinstance(cached, HallSettings):
+        return cached
     found = HallSettings.objects.filter(centre_id=centre_id).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return HallSettings.objects.create(centre_id=centre_id)
-    except IntegrityError:  # created at the same moment by another request
-        return HallSettings.objects.get(centre_id=centre_id)
+    if found is None:
+        try:
+            with transaction.atomic():
+                found = HallSettings.objects.create(centre_id=centre_id)
+        except IntegrityError:  # created at the same moment by another request
+            found = HallSettings.objects.get(centre_id=centre_id)
+    cache.set(key, found, RULES_TTL)
+    return found
 
 
 def holder_key(*, id_number: str = "", mobile: str = "") -> str:
@@ -284,6 +294,18 @@ def current_session_of_window(window_id: int) -> WindowSession | None:
     )
 
 
+def _windows_changed(window_id: int) -> None:
+    """A window opened, paused or closed: forget the cached open-window counts (the estimated
+    waits) of the categories it serves, now and again after the commit."""
+    keys = [f"hall:open-windows:{c}" for c in window_category_ids(window_id)]
+
+    def forget() -> None:
+        cache.delete_many(keys)
+
+    forget()
+    transaction.on_commit(forget)
+
+
 def _require_window(user: Any, window: Window) -> None:
     if not access.can(user, Perm.HALL_CALL, region=window.centre.region,
                       department=window.department):
@@ -303,6 +325,7 @@ def window_sign_in(*, user: Any, window: Window) -> WindowSession:
             )
             _event(None, TicketEventKind.WINDOW, centre_id=window.centre_id, actor=user,
                    window_id=window.pk, data={"status": WindowStatus.OPEN}, at=now)
+            _windows_changed(window.pk)
     except IntegrityError as exc:
         mine = current_session(user)
         if mine is not None:
@@ -353,6 +376,7 @@ def window_pause(
         _event(None, TicketEventKind.WINDOW, centre_id=session.window.centre_id, actor=user,
                window_id=session.window_id,
                data={"status": WindowStatus.PAUSED, "reason": reason}, at=now)
+        _windows_changed(session.window_id)
     return session
 
 
@@ -367,6 +391,7 @@ def window_resume(*, user: Any) -> WindowSession:
                                     "back_at", "paused_seconds"])
         _event(None, TicketEventKind.WINDOW, centre_id=session.window.centre_id, actor=user,
                window_id=session.window_id, data={"status": WindowStatus.OPEN})
+        _windows_changed(session.window_id)
     return session
 
 
@@ -391,6 +416,7 @@ def window_sign_out(*, user: Any) -> WindowSession:
         session.save()
         _event(None, TicketEventKind.WINDOW, centre_id=session.window.centre_id, actor=user,
                window_id=session.window_id, data={"status": WindowStatus.CLOSED}, at=now)
+        _windows_changed(session.window_id)
     return session
 
 
@@ -615,5 +641,6 @@ def hall_close_days(*, before: dt.date | None = None) -> dict[str, int]:
             session.status = WindowStatus.CLOSED
             session.ended_at = min(end, now)
             session.save()
+            _windows_changed(session.window_id)
             counts["sessions"] += 1
     return counts
