@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,13 +125,27 @@ def _cases(q: Q) -> list[Case]:
     )
 
 
+TASK_FIELDS = ("id", "due", "state", "name", "department_id", "case__id", "case__case_no",
+               "case__state", "case__region_id", "case__department_id", "case__item_id",
+               "case__region__prefix", "case__item__basic__item_type")
+
+
 def _tasks(q: Q) -> list[Task]:
-    return list(
-        Task.objects.filter(q).select_related("case__region", "case__item__basic")
-        .only("id", "due", "state", "name", "department_id", "case__id", "case__case_no",
-              "case__state", "case__region_id", "case__department_id", "case__item_id",
-              "case__region__prefix", "case__item__basic__item_type")
-    )
+    return list(_tasks_qs(q))
+
+
+def _tasks_qs(q: Q) -> QuerySet[Task]:
+    return Task.objects.filter(q).select_related("case__region", "case__item__basic") \
+        .only(*TASK_FIELDS)
+
+
+def _tasks_iter(q: Q) -> Iterable[Task]:
+    return _tasks_qs(q).iterator(chunk_size=BATCH)
+
+
+def _cases_iter(q: Q) -> Iterable[Case]:
+    return Case.objects.filter(q).select_related("region", "item__basic") \
+        .only(*CASE_FIELDS).iterator(chunk_size=BATCH)
 
 
 def _rule_days(rules: Rules, case: Case) -> tuple[int, int]:
@@ -182,24 +196,83 @@ def _irregularities(case: Case, events: list[CaseEvent], tasks_by_case: dict[int
     return hits
 
 
-def supervision_scan() -> ScanResult:
-    """Raise the alerts due since the last run; close those of finished cases. Idempotent."""
+MAX_EVENTS = 50_000  # case-log events looked at per run; the next run continues from there
+BATCH = 2_000  # rows read (and alerts written) at a time
+
+
+def _chunks(ids: list[int], size: int = BATCH) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def supervision_scan(*, max_events: int = MAX_EVENTS) -> ScanResult:
+    """Raise the alerts due since the last run; close those of finished cases. Idempotent.
+
+    The very first run (no scan state yet) catches up on every open case already inside a
+    window, starts the case-log watermark at the log's end (history is not re-judged) and
+    sends no messages for that catch-up: the cards are there for supervisors to read.
+    """
     started = time.perf_counter()
     result = ScanResult()
     with transaction.atomic():
-        state, _made = ScanState.objects.select_for_update().get_or_create(pk=1)
+        state, first_run = ScanState.objects.select_for_update().get_or_create(pk=1)
+        if first_run:
+            state.last_event_id = (
+                CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            )
         today = clock.today()
         rules = Rules.load()
-        hits: list[_Hit] = []
-        marks: dict[str, dt.date] = {}
+        pending: list[_Hit] = []
+        notify = not first_run
 
-        # 1. Due dates that crossed a threshold since the last run (cases, then steps).
-        open_case = Q(state=OPEN_CASE)
-        active_task = Q(state=TaskState.ACTIVE, case__state=OPEN_CASE)
-        windows: list[tuple[str, Q, Q]] = []  # (kind, case range, task range)
+        def flush(force: bool = False) -> None:
+            if pending and (force or len(pending) >= BATCH):
+                for kind, n in _raise(pending, notify=notify).items():
+                    result.raised[kind] = result.raised.get(kind, 0) + n
+                pending.clear()
+
+        # 1. Cases whose log moved since the last run: look at them again (bounded per run).
+        events = list(
+            CaseEvent.objects.filter(id__gt=state.last_event_id)
+            .only("id", "case_id", "action", "data", "created_at").order_by("id")[:max_events]
+        )
+        seen_cases: set[int] = set()
+        seen_tasks: set[int] = set()
+        by_case: dict[int, list[CaseEvent]] = {}
+        for e in events:
+            by_case.setdefault(e.case_id, []).append(e)
+        result.changed_cases = len(by_case)
+        for ids in _chunks(list(by_case)):
+            tasks_by_case: dict[int, list[Task]] = {}
+            for t in _tasks(Q(case_id__in=ids)):
+                tasks_by_case.setdefault(t.case.pk, []).append(t)
+            finished = []
+            for case in _cases(Q(pk__in=ids)):
+                pending.extend(_irregularities(case, by_case.get(case.pk, []), tasks_by_case))
+                if case.state != OPEN_CASE:
+                    finished.append(case.pk)
+                    continue
+                seen_cases.add(case.pk)
+                pending.extend(_due_hits(rules, case, case.promised_due, today))
+                for t in tasks_by_case.get(case.pk, []):
+                    if t.state == TaskState.ACTIVE:
+                        seen_tasks.add(t.pk)
+                        pending.extend(_due_hits(rules, t.case, t.due, today, task=t))
+            if finished:
+                result.closed += Alert.objects.filter(
+                    case_id__in=finished, state=AlertState.OPEN,
+                    kind__in=(AlertKind.REMINDER, AlertKind.YELLOW, AlertKind.RED),
+                ).update(state=AlertState.CLOSED, closed_at=clock.now())
+            flush()
+        if events:
+            state.last_event_id = events[-1].id
+
+        # 2. Due dates that crossed a threshold since the last run (cases, then steps), read
+        #    as ranges on the partial indexes of open cases and active steps, streamed.
+        marks: dict[str, dt.date] = {}
+        windows: list[tuple[Q, Q]] = []
         red_from = state.red_through
         windows.append((
-            "red",
             Q(promised_due__lt=today) & (Q(promised_due__gte=red_from) if red_from else Q()),
             Q(due__lt=today) & (Q(due__gte=red_from) if red_from else Q()),
         ))
@@ -207,57 +280,24 @@ def supervision_scan() -> ScanResult:
                               ("reminder", state.reminder_through)):
             for d in sorted(rules.values(kind)):
                 upto = add_workdays(today, d).date
-                lo = through if through is not None else None
                 windows.append((
-                    kind,
-                    Q(promised_due__lte=upto) & (Q(promised_due__gt=lo) if lo else Q()),
-                    Q(due__lte=upto) & (Q(due__gt=lo) if lo else Q()),
+                    Q(promised_due__lte=upto) & (Q(promised_due__gt=through) if through else Q()),
+                    Q(due__lte=upto) & (Q(due__gt=through) if through else Q()),
                 ))
                 marks[kind] = max(marks.get(kind, upto), upto)
-        seen_cases: dict[int, Case] = {}
-        seen_tasks: dict[int, Task] = {}
-        for _kind, case_q, task_q in windows:
-            for case in _cases(open_case & case_q):
-                seen_cases.setdefault(case.pk, case)
-            for task in _tasks(active_task & task_q):
-                seen_tasks.setdefault(task.pk, task)
-
-        # 2. Cases whose log moved since the last run: look at them again.
-        events = list(
-            CaseEvent.objects.filter(id__gt=state.last_event_id)
-            .only("id", "case_id", "action", "data", "created_at").order_by("id")
-        )
-        changed_ids = {e.case_id for e in events}
-        result.changed_cases = len(changed_ids)
-        if changed_ids:
-            changed = {c.pk: c for c in _cases(Q(pk__in=changed_ids))}
-            tasks_by_case: dict[int, list[Task]] = {}
-            for t in _tasks(Q(case_id__in=changed_ids)):
-                tasks_by_case.setdefault(t.case.pk, []).append(t)
-            by_case: dict[int, list[CaseEvent]] = {}
-            for e in events:
-                by_case.setdefault(e.case_id, []).append(e)
-            finished = [cid for cid, c in changed.items() if c.state != OPEN_CASE]
-            for cid, case in changed.items():
-                hits += _irregularities(case, by_case.get(cid, []), tasks_by_case)
-                if case.state == OPEN_CASE:
-                    seen_cases.setdefault(cid, case)
-                    for t in tasks_by_case.get(cid, []):
-                        if t.state == TaskState.ACTIVE:
-                            seen_tasks.setdefault(t.pk, t)
-            if finished:
-                result.closed = Alert.objects.filter(
-                    case_id__in=finished, state=AlertState.OPEN,
-                    kind__in=(AlertKind.REMINDER, AlertKind.YELLOW, AlertKind.RED),
-                ).update(state=AlertState.CLOSED, closed_at=clock.now())
-            state.last_event_id = events[-1].id
+        for case_q, task_q in windows:
+            for case in _cases_iter(Q(state=OPEN_CASE) & case_q):
+                if case.pk not in seen_cases:
+                    seen_cases.add(case.pk)
+                    pending.extend(_due_hits(rules, case, case.promised_due, today))
+                    flush()
+            for task in _tasks_iter(Q(state=TaskState.ACTIVE, case__state=OPEN_CASE) & task_q):
+                if task.pk not in seen_tasks:
+                    seen_tasks.add(task.pk)
+                    pending.extend(_due_hits(rules, task.case, task.due, today, task=task))
+                    flush()
+        flush(force=True)
         result.candidates = len(seen_cases) + len(seen_tasks)
-        for case in seen_cases.values():
-            hits += _due_hits(rules, case, case.promised_due, today)
-        for task in seen_tasks.values():
-            hits += _due_hits(rules, task.case, task.due, today, task=task)
-
-        result.raised = _raise(hits)
         state.red_through = today
         state.yellow_through = marks.get("yellow", state.yellow_through)
         state.reminder_through = marks.get("reminder", state.reminder_through)
@@ -273,7 +313,7 @@ def _key(hit: _Hit) -> str:
     return f"{hit.kind}:{hit.case.pk}:{hit.task.pk if hit.task is not None else 0}"
 
 
-def _raise(hits: Iterable[_Hit]) -> dict[str, int]:
+def _raise(hits: Iterable[_Hit], *, notify: bool = True) -> dict[str, int]:
     """Write the alerts not raised before and notify the people responsible."""
     by_key: dict[str, _Hit] = {}
     for h in hits:
@@ -293,7 +333,8 @@ def _raise(hits: Iterable[_Hit]) -> dict[str, int]:
         for k, h in by_key.items() if k not in existing
     ]
     Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    _notify(new, {a.key: by_key[a.key] for a in new})
+    if notify:
+        _notify(new, {a.key: by_key[a.key] for a in new})
     counts: dict[str, int] = {}
     for a in new:
         counts[a.kind] = counts.get(a.kind, 0) + 1

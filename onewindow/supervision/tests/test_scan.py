@@ -43,6 +43,22 @@ def kinds(case: Case, task: bool = False) -> list[str]:
                   .values_list("kind", flat=True))
 
 
+def test_the_first_run_catches_up_quietly_and_leaves_history_alone(nov2, world):
+    case = world.accepted_case()
+    nov2.move_to(at("2026-11-17"))  # already overdue when supervision is switched on
+    before = Notification.objects.count()
+    first = services.supervision_scan()
+    assert first.changed_cases == 0  # the log's history is not re-judged
+    assert kinds(case) == ["red", "reminder", "yellow"]
+    assert Notification.objects.count() == before  # no flood of messages for the catch-up
+    later = world.accepted_case()
+    case_services.task_pass(actor=world.reviewer, task=later.tasks.get(seq=1), opinion="同意")
+    nov2.move_to(at("2026-12-31"))
+    services.supervision_scan()
+    assert "red" in kinds(later)
+    assert Notification.objects.filter(body__contains=later.case_no).exists()
+
+
 def test_reminder_yellow_red_once_each_as_the_due_date_comes(nov2, world):
     case = world.accepted_case()
     assert case.promised_due == dt.date(2026, 11, 16)  # 10 working days after Mon 2 Nov
@@ -99,6 +115,7 @@ def test_a_finished_case_closes_its_open_alerts(nov2, world):
 def test_a_decision_after_the_legal_limit_is_an_irregularity(nov2, world):
     case = world.accepted_case()
     assert case.legal_due == dt.date(2026, 11, 30)
+    services.supervision_scan()  # supervision is running while the case is handled
     nov2.move_to(at("2026-12-02"))
     case_services.task_pass(actor=world.reviewer, task=case.tasks.get(seq=1), opinion="同意")
     case_services.task_decide(actor=world.head, task=case.tasks.get(seq=2), approve=True,
