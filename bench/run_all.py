@@ -22,6 +22,9 @@ SCRIPTS = [
     ["bench_cases.py"],
     ["bench_robot.py"],
     ["bench_hall.py"],
+    ["bench_hall_stream.py"],
+    ["bench_hotline_orders.py"],
+    ["bench_supervision.py"],
 ]
 
 
@@ -33,8 +36,11 @@ def main() -> int:
     for script in SCRIPTS:
         print(f"\n=== {' '.join(script)} ===", flush=True)
         run_env = dict(env)
-        if script[0] == "bench_cases.py":
-            run_env["DATABASE_URL"] = env["DATABASE_URL"].rstrip("/") + "_cases"
+        own_database = {"bench_cases.py": "_cases", "bench_hotline_orders.py": "_orders",
+                        "bench_supervision.py": "_supervision", "bench_hall.py": "_hall",
+                        "bench_hall_stream.py": "_screen"}
+        if script[0] in own_database:
+            run_env["DATABASE_URL"] = env["DATABASE_URL"].rstrip("/") + own_database[script[0]]
         result = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]],
                                 env=run_env)
         if result.returncode != 0:

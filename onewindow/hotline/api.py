@@ -74,7 +74,7 @@ class AskOut(Schema):
     guides: list[LinkOut] = Field(description="相关办事指南")
     phone: str = Field(description="12345 热线")
     create_work_order_url: str | None = Field(
-        description="在线提交诉求（工单）的地址，暂未开通时为空"
+        description="在线提交诉求（工单）的地址；机器人答不上来时提供"
     )
 
 
@@ -203,9 +203,16 @@ def ask(question: str, region: Region | None) -> tuple[selectors.RobotAnswer, As
         message=answer_message(result.answered), answer=answer,
         candidates=[_brief(c) for c in result.candidates],
         guides=[_link(g) for g in result.guides], phone=result.phone,
-        create_work_order_url=None,
+        create_work_order_url=None if result.answered else work_order_url(question),
     )
     return result, out
+
+
+def work_order_url(question: str) -> str:
+    """The public form to file a request, with the robot's question as its description."""
+    from urllib.parse import urlencode
+
+    return "/hotline/new/?" + urlencode({"q": question[: retrieval.MAX_QUESTION]})
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -313,3 +320,10 @@ def article_retire(request: HttpRequest, article_id: int, payload: NoteIn) -> Ar
     services.article_retire(actor=request.user, article=_staff_article(request, article_id),
                             note=payload.note)
     return _article_out(_staff_article(request, article_id))
+
+
+# --- work orders (mounted last so the order routes sit under /orders) -------------------------
+
+from onewindow.hotline.api_orders import router as orders_router  # noqa: E402
+
+router.add_router("/orders", orders_router)

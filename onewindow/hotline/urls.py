@@ -18,3 +18,17 @@ urlpatterns: list[URLPattern] = [
     path("workbench/knowledge/<int:pk>/<slug:action>/", views.staff_action,
          name="staff_action"),
 ]
+
+from onewindow.hotline import views_orders  # noqa: E402
+
+urlpatterns += [
+    path("hotline/new/", views_orders.public_new, name="order_public_new"),
+    path("hotline/follow/", views_orders.public_follow, name="order_public_follow"),
+    path("workbench/hotline/", views_orders.centre, name="order_centre"),
+    path("workbench/hotline/new/", views_orders.centre_new, name="order_new"),
+    path("workbench/hotline/inbox/", views_orders.inbox, name="order_inbox"),
+    path("workbench/hotline/metrics/", views_orders.metrics, name="order_metrics"),
+    path("workbench/hotline/<str:order_no>/", views_orders.detail, name="order_detail"),
+    path("workbench/hotline/<str:order_no>/<slug:action>/", views_orders.act,
+         name="order_action"),
+]

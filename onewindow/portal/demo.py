@@ -109,6 +109,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.cases.demo import load_demo_cases
 
         result.cases = load_demo_cases().summary()
+        from onewindow.hotline.demo_orders import load_demo_orders
+
+        load_demo_orders()
         from onewindow.hall.demo import demo_summary, load_demo_hall
 
         result.hall = demo_summary(load_demo_hall())
