@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
     "hall-close-days": {"task": "hall.close_days", "schedule": crontab(hour=0, minute=5)},
     # Electronic supervision: reminders, yellow and red cards (reads only what changed).
     "supervision-scan": {"task": "supervision.scan", "schedule": crontab(minute="*/10")},
+    "evaluation-send-invitations": {"task": "evaluation.send_invitations",
+                                    "schedule": crontab(minute="*/30")},
     "hotline-mark-overdue-orders": {"task": "hotline.mark_overdue_orders",
                                     "schedule": crontab(minute="*/10")},
     "activate-catalog-versions": {

@@ -115,6 +115,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.hall.demo import demo_summary, load_demo_hall
 
         result.hall = demo_summary(load_demo_hall())
+        from onewindow.evaluation.demo import load_demo_evaluations
+
+        load_demo_evaluations()
     _write_accounts_file(result)
     return result
 
