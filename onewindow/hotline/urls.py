@@ -32,3 +32,22 @@ urlpatterns += [
     path("workbench/hotline/<str:order_no>/<slug:action>/", views_orders.act,
          name="order_action"),
 ]
+
+from django.urls import re_path  # noqa: E402
+
+from onewindow.hotline import open311  # noqa: E402
+
+_F = r"\.(?P<fmt>json|xml)$"
+urlpatterns += [
+    re_path(r"^open311/v2/discovery" + _F, open311.discovery, name="open311_discovery"),
+    re_path(r"^open311/v2/services" + _F, open311.services, name="open311_services"),
+    re_path(r"^open311/v2/services/(?P<code>[\w.-]{1,40})" + _F, open311.service_definition,
+            name="open311_service"),
+    # Some clients (the `open311` package among them) ask for service/{code} in the singular.
+    re_path(r"^open311/v2/service/(?P<code>[\w.-]{1,40})" + _F, open311.service_definition),
+    re_path(r"^open311/v2/requests" + _F, open311.requests_view, name="open311_requests"),
+    re_path(r"^open311/v2/requests/(?P<order_no>[\w-]{1,24})" + _F, open311.request_detail,
+            name="open311_request"),
+    re_path(r"^open311/v2/tokens/(?P<token>[\w-]{1,24})" + _F, open311.token_detail,
+            name="open311_token"),
+]
