@@ -1,9 +1,11 @@
 """The hall's queue through the real pages in headless Chromium: a citizen takes a number at
-the kiosk and follows it on a phone by the ticket's QR address; a clerk signs in at a window,
-calls the number, serves and finishes; the phone shows where to go."""
+the kiosk and follows it on a phone by the ticket's QR address; a clerk signs in at a window and
+calls the number — the hall's screen shows it within a second —, serves and finishes; the phone
+shows where to go."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 hall = hall_fixtures.hall
 _fresh_cache = hall_fixtures._fresh_cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hub() -> Any:
+    from onewindow.hall.stream import hub
+
+    hub.reset()
+    yield
+    hub.reset()
 
 STAFF_PASSWORD = "Correct-Horse-9"  # noqa: S105 - the make_staff fixture's test password
 
@@ -55,8 +66,18 @@ def test_kiosk_ticket_called_at_a_window_and_followed_on_a_phone(
     c.locator("#id_window").select_option(label="01 01号窗口")
     with c.expect_navigation():
         c.get_by_role("button", name="签到上岗").click()
+    screen = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    s = screen.new_page()
+    s.goto(f"{base}/hall/{hall.centre.pk}/screen/")
+    s.wait_for_function("() => window.hallScreen && window.hallScreen.state().streaming")
     with c.expect_navigation():
         c.get_by_role("button", name="叫下一个号").click()
+    called = time.monotonic()  # the call is committed: the panel page came back
+    s.wait_for_function(
+        "() => document.getElementById('latest-number').textContent === 'A001'",
+        timeout=5000, polling=20)
+    assert time.monotonic() - called < 1.0, "the hall screen showed the call too late"
+    assert s.locator("#latest-window").inner_text() == "01"
     assert c.locator("[data-number]").inner_text() == "A001"
     assert "正在呼叫 A001 号" in c.locator(".messages").inner_text()
     c.screenshot(path=str(artifacts / "hall-panel-called.png"), full_page=True)
@@ -79,3 +100,4 @@ def test_kiosk_ticket_called_at_a_window_and_followed_on_a_phone(
     assert "目前没有等候的号码" in c.locator(".messages").inner_text()
     kiosk.close()
     clerk_ctx.close()
+    screen.close()
