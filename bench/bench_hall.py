@@ -12,9 +12,10 @@ Measures and prints:
   1. kiosk tickets through the HTTP API (POST /api/v1/hall/centres/{id}/tickets with the kiosk
      key), served by gunicorn and driven by wrk: tickets/s, errors, latency; then checks that
      no number was given twice in the centre's day;
-  2. ``ticket_call_next`` + ``ticket_finish`` by 50 signed-in windows at once (one thread and
-     one connection each, all serving the same busy centre with 10 categories): the median,
-     p95 and p99 of calling the next ticket, and that no ticket was called twice.
+  2. ``ticket_call_next`` by 50 signed-in windows, all busy: each calls, serves for about a
+     second (a compressed service time) and calls again, all at once in one busy centre with
+     10 categories (one thread and one connection per window): the median, p95 and p99 of
+     calling the next ticket, and that no ticket was called twice; then one window alone.
 
 A ticket history of ``--history`` past tickets is written first so the table is not empty.
 Not a test: nothing asserts on wall-clock time. Never run by the test suite.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -224,7 +226,7 @@ def measure_http(world: dict[str, Any], *, duration: int, workers: int, threads:
         + (" ✓" if made == distinct else " ✗ DUPLICATES"))
 
 
-def measure_calls(world: dict[str, Any], *, rounds: int) -> None:
+def measure_calls(world: dict[str, Any], *, rounds: int, service_seconds: float) -> None:
     from django.db import connections
 
     from onewindow.hall import services
@@ -246,11 +248,14 @@ def measure_calls(world: dict[str, Any], *, rounds: int) -> None:
     called: list[int] = []
     lock = threading.Lock()
 
+    rng = random.Random(7)  # noqa: S311 - service times of the simulation
+
     def work(user: Any) -> None:
         mine: list[float] = []
         ids: list[int] = []
         try:
             barrier.wait()
+            time.sleep(rng.random() * 0.5)  # windows do not all call at the same instant
             for _ in range(rounds):
                 t0 = time.perf_counter()
                 ticket = services.ticket_call_next(user=user)
@@ -258,6 +263,7 @@ def measure_calls(world: dict[str, Any], *, rounds: int) -> None:
                 if ticket is None:
                     break
                 ids.append(ticket.pk)
+                time.sleep(service_seconds * (0.5 + rng.random()))  # serving the applicant
                 services.ticket_finish(user=user)
         finally:
             connections.close_all()
@@ -272,8 +278,9 @@ def measure_calls(world: dict[str, Any], *, rounds: int) -> None:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    log(f"2. ticket_call_next with {len(world['clerks'])} windows busy at once (threads in one "
-        f"process, one connection each), {len(timings):,} calls, {waiting:,}+ waiting:")
+    log(f"2. ticket_call_next with {len(world['clerks'])} windows busy (a thread and a connection "
+        f"each; every window serves for {service_seconds / 2:.1f}–{service_seconds * 1.5:.1f} s, "
+        f"then calls again), {len(timings):,} calls, {waiting:,}+ waiting:")
     log(f"   median {statistics.median(timings):.1f} ms, p95 {pct(timings, 95):.1f} ms, "
         f"p99 {pct(timings, 99):.1f} ms; {len(called) / elapsed:,.0f} call+finish/s overall")
     dup = len(called) - len(set(called))
@@ -301,6 +308,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--windows", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--service", type=float, default=1.0,
+                        help="mean seconds a window serves before calling again (compressed)")
     args = parser.parse_args()
     setup_django()
     t0 = time.perf_counter()
@@ -309,7 +318,7 @@ def main() -> None:
         f"{args.history:,} past tickets in {time.perf_counter() - t0:.1f} s")
     measure_http(world, duration=args.duration, workers=args.workers, threads=args.threads,
                  connections=args.connections)
-    measure_calls(world, rounds=args.rounds)
+    measure_calls(world, rounds=args.rounds, service_seconds=args.service)
 
 
 if __name__ == "__main__":

@@ -429,7 +429,9 @@ def _window_ticket(window_id: int, *, lock: bool = False) -> Ticket | None:
     )
     if lock:
         qs = qs.select_for_update()
-    return qs.order_by("-called_at").first()
+    # At most one per window (calling needs the window free); no ORDER BY to compile.
+    found = list(qs[:1])
+    return found[0] if found else None
 
 
 def window_category_ids(window_id: int) -> list[int]:
@@ -471,22 +473,21 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
                            code="no_categories")
         now = clock.now()
         rules = settings_for(session.window.centre_id)
-        qs = Ticket.objects.filter(
-            category_id__in=categories, day=clock.today(), state=TicketState.WAITING
-        ).order_by(*calling_order(rules, now))
         if connection.vendor == "postgresql":
-            qs = qs.select_for_update(skip_locked=True)
+            ticket = _claim_next_pg(categories, rules, now, session.window_id, user.pk)
         else:
-            qs = qs.select_for_update()
-        ticket = qs.first()
+            ticket = Ticket.objects.filter(
+                category_id__in=categories, day=clock.today(), state=TicketState.WAITING
+            ).order_by(*calling_order(rules, now)).select_for_update().first()
+            if ticket is not None:
+                ticket.state = TicketState.CALLED
+                ticket.window_id = session.window_id
+                ticket.clerk = user
+                ticket.called_at = now
+                ticket.call_count = 1
+                _save(ticket, ["state", "window", "clerk", "called_at", "call_count"])
         if ticket is None:
             return None
-        ticket.state = TicketState.CALLED
-        ticket.window_id = session.window_id
-        ticket.clerk = user
-        ticket.called_at = now
-        ticket.call_count = 1
-        _save(ticket, ["state", "window", "clerk", "called_at", "call_count"])
         _event(ticket, TicketEventKind.CALLED, centre_id=ticket.centre_id, actor=user,
                window_id=session.window_id,
                data={"number": ticket.number, "window": session.window.number}, at=now)
@@ -499,6 +500,51 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
                    "w": session.window.number},
             )])
     return ticket
+
+
+_CLAIM_SQL = """
+WITH next AS (
+    SELECT id FROM hall_ticket
+    WHERE category_id = ANY(%(categories)s) AND day = %(day)s AND state = 'waiting'
+    ORDER BY {order} queue_at, id
+    LIMIT 1 FOR UPDATE SKIP LOCKED
+)
+UPDATE hall_ticket t SET state = 'called', window_id = %(window)s, clerk_id = %(clerk)s,
+    called_at = %(now)s, call_count = 1, version = t.version + 1
+FROM next WHERE t.id = next.id
+RETURNING t.id, t.centre_id, t.day, t.category_id, t.number, t.token, t.source, t.priority,
+    t.holder_mobile, t.appointment_at, t.taken_at, t.queue_at, t.version
+"""
+_PRIORITY_ORDER = "CASE WHEN priority = '' THEN 1 ELSE 0 END,"
+_APPOINTMENT_ORDER = ("CASE WHEN appointment_at <= %(due)s THEN 0 ELSE 1 END, "
+                      "CASE WHEN appointment_at <= %(due)s THEN appointment_at END NULLS LAST,")
+
+
+def _claim_next_pg(categories: list[int], rules: HallSettings, now: dt.datetime,
+                   window_id: int, clerk_id: int) -> Ticket | None:
+    """The calling rule (:func:`calling_order`) as one statement on PostgreSQL: choose the
+    next waiting ticket, skip those another window holds, mark it called, return it. The
+    ORM's version costs several milliseconds of query compiling on every call."""
+    order = (_PRIORITY_ORDER if rules.priority_first else "") + (
+        _APPOINTMENT_ORDER if rules.appointments_first else "")
+    due = now + dt.timedelta(minutes=rules.appointment_early_minutes)
+    with connection.cursor() as cur:
+        cur.execute(_CLAIM_SQL.format(order=order), {  # noqa: S608 - fixed fragments only
+            "categories": categories, "day": clock.today(), "window": window_id,
+            "clerk": clerk_id, "now": now, "due": due,
+        })
+        row = cur.fetchone()
+    if row is None:
+        return None
+    (pk, centre_id, day, category_id, number, token, source, priority, mobile, appointment_at,
+     taken_at, queue_at, version) = row
+    return Ticket(
+        pk=pk, centre_id=centre_id, day=day, category_id=category_id, number=number,
+        token=token, source=source, priority=priority, holder_mobile=mobile,
+        appointment_at=appointment_at, taken_at=taken_at, queue_at=queue_at, version=version,
+        state=TicketState.CALLED, window_id=window_id, clerk_id=clerk_id, called_at=now,
+        call_count=1,
+    )
 
 
 def _current(user: Any, *states: str) -> tuple[WindowSession, Ticket]:
