@@ -434,12 +434,26 @@ def _window_ticket(window_id: int, *, lock: bool = False) -> Ticket | None:
     return found[0] if found else None
 
 
+WINDOW_CATEGORIES_TTL = 60  # seconds; a category's save or window change clears it at once
+
+
+def window_categories_key(window_id: int) -> str:
+    return f"hall:window-categories:{window_id}"
+
+
 def window_category_ids(window_id: int) -> list[int]:
-    return list(
+    """The active categories a window serves (cached; see hall.signals for invalidation)."""
+    key = window_categories_key(window_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return list(cached)
+    ids = list(
         ServiceCategory.windows.through.objects.filter(
             window_id=window_id, servicecategory__is_active=True
         ).values_list("servicecategory_id", flat=True)
     )
+    cache.set(key, ids, WINDOW_CATEGORIES_TTL)
+    return ids
 
 
 def calling_order(rules: HallSettings, now: dt.datetime) -> list[Any]:
@@ -465,7 +479,8 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
         session = _my_session(user)
         if session.status != WindowStatus.OPEN:
             raise Conflict(_("窗口暂停中，请先恢复服务。"), code="window_paused")
-        if _window_ticket(session.window_id) is not None:
+        on_pg = connection.vendor == "postgresql"
+        if not on_pg and _window_ticket(session.window_id) is not None:
             raise Conflict(_("请先办结或过号当前号码。"), code="ticket_open")
         categories = window_category_ids(session.window_id)
         if not categories:
@@ -473,8 +488,11 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
                            code="no_categories")
         now = clock.now()
         rules = settings_for(session.window.centre_id)
-        if connection.vendor == "postgresql":
-            ticket = _claim_next_pg(categories, rules, now, session.window_id, user.pk)
+        if on_pg:
+            ticket = _claim_next_pg(categories, rules, now, session.window_id, user.pk,
+                                    session.window.number)
+            if ticket is None and _window_ticket(session.window_id) is not None:
+                raise Conflict(_("请先办结或过号当前号码。"), code="ticket_open")
         else:
             ticket = Ticket.objects.filter(
                 category_id__in=categories, day=clock.today(), state=TicketState.WAITING
@@ -488,9 +506,10 @@ def ticket_call_next(*, user: Any) -> Ticket | None:
                 _save(ticket, ["state", "window", "clerk", "called_at", "call_count"])
         if ticket is None:
             return None
-        _event(ticket, TicketEventKind.CALLED, centre_id=ticket.centre_id, actor=user,
-               window_id=session.window_id,
-               data={"number": ticket.number, "window": session.window.number}, at=now)
+        if not on_pg:  # on PostgreSQL the claim wrote the event in the same statement
+            _event(ticket, TicketEventKind.CALLED, centre_id=ticket.centre_id, actor=user,
+                   window_id=session.window_id,
+                   data={"number": ticket.number, "window": session.window.number}, at=now)
         if ticket.holder_mobile:  # 叫号提醒: written with the call, sent after the commit
             notifications_enqueue(messages=[Message(
                 channel=NoteChannel.SMS, phone=ticket.holder_mobile,
@@ -506,14 +525,23 @@ _CLAIM_SQL = """
 WITH next AS (
     SELECT id FROM hall_ticket
     WHERE category_id = ANY(%(categories)s) AND day = %(day)s AND state = 'waiting'
+      AND NOT EXISTS (SELECT 1 FROM hall_ticket b WHERE b.window_id = %(window)s
+                      AND b.state IN ('called', 'serving'))
     ORDER BY {order} queue_at, id
     LIMIT 1 FOR UPDATE SKIP LOCKED
+), upd AS (
+    UPDATE hall_ticket t SET state = 'called', window_id = %(window)s, clerk_id = %(clerk)s,
+        called_at = %(now)s, call_count = 1, version = t.version + 1
+    FROM next WHERE t.id = next.id
+    RETURNING t.id, t.centre_id, t.day, t.category_id, t.number, t.token, t.source,
+        t.priority, t.holder_mobile, t.appointment_at, t.taken_at, t.queue_at, t.version
+), ev AS (
+    INSERT INTO hall_ticketevent (centre_id, ticket_id, kind, window_id, actor_id, data, at)
+    SELECT centre_id, id, 'called', %(window)s, %(clerk)s,
+           jsonb_build_object('number', number, 'window', %(window_no)s::text), %(now)s
+    FROM upd
 )
-UPDATE hall_ticket t SET state = 'called', window_id = %(window)s, clerk_id = %(clerk)s,
-    called_at = %(now)s, call_count = 1, version = t.version + 1
-FROM next WHERE t.id = next.id
-RETURNING t.id, t.centre_id, t.day, t.category_id, t.number, t.token, t.source, t.priority,
-    t.holder_mobile, t.appointment_at, t.taken_at, t.queue_at, t.version
+SELECT * FROM upd
 """
 _PRIORITY_ORDER = "CASE WHEN priority = '' THEN 1 ELSE 0 END,"
 _APPOINTMENT_ORDER = ("CASE WHEN appointment_at <= %(due)s THEN 0 ELSE 1 END, "
@@ -521,17 +549,18 @@ _APPOINTMENT_ORDER = ("CASE WHEN appointment_at <= %(due)s THEN 0 ELSE 1 END, "
 
 
 def _claim_next_pg(categories: list[int], rules: HallSettings, now: dt.datetime,
-                   window_id: int, clerk_id: int) -> Ticket | None:
+                   window_id: int, clerk_id: int, window_no: str) -> Ticket | None:
     """The calling rule (:func:`calling_order`) as one statement on PostgreSQL: choose the
-    next waiting ticket, skip those another window holds, mark it called, return it. The
-    ORM's version costs several milliseconds of query compiling on every call."""
+    next waiting ticket (none while the window still has one), skip those another window
+    holds, mark it called, write its event, return it. The ORM's version costs several round
+    trips and milliseconds of query compiling on every call."""
     order = (_PRIORITY_ORDER if rules.priority_first else "") + (
         _APPOINTMENT_ORDER if rules.appointments_first else "")
     due = now + dt.timedelta(minutes=rules.appointment_early_minutes)
     with connection.cursor() as cur:
         cur.execute(_CLAIM_SQL.format(order=order), {  # noqa: S608 - fixed fragments only
             "categories": categories, "day": clock.today(), "window": window_id,
-            "clerk": clerk_id, "now": now, "due": due,
+            "clerk": clerk_id, "now": now, "due": due, "window_no": window_no,
         })
         row = cur.fetchone()
     if row is None:

@@ -339,3 +339,16 @@ def test_a_holder_with_a_mobile_gets_an_sms_when_called_once(hall):
     services.ticket_finish(user=hall.clerk)
     services.ticket_call_next(user=hall.clerk)  # A002 has no mobile: nothing sent
     assert Notification.objects.count() == 1
+
+
+def test_a_window_calls_what_its_categories_are_now(hall):
+    services.window_sign_in(user=hall.clerk, window=hall.windows["03"])  # B only
+    take(hall)  # an A ticket
+    assert services.ticket_call_next(user=hall.clerk) is None  # cached: B only
+    hall.general.windows.add(hall.windows["03"])  # the admin adds A to window 03
+    assert services.ticket_call_next(user=hall.clerk).number == "A001"
+    services.ticket_finish(user=hall.clerk)
+    take(hall)
+    hall.general.is_active = False
+    hall.general.save()
+    assert services.ticket_call_next(user=hall.clerk) is None
