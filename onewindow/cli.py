@@ -9,6 +9,7 @@
     onewindow catalog export --format xlsx|json [-o FILE]
     onewindow regions import FILE    import a region tree from CSV, all or nothing
     onewindow audit verify           check every case log hash chain and the daily anchors
+    onewindow orders verify          check every 12345 work order's log hash chain
 
 Every Django command (migrate, createsuperuser, …) works as well: ``onewindow help``.
 """
