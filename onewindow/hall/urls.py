@@ -3,11 +3,9 @@ the display screen (urls_screen) and appointments (urls_appointments)."""
 
 from __future__ import annotations
 
-import importlib
-
 from django.urls import URLPattern, path
 
-from onewindow.hall import urls_appointments, views
+from onewindow.hall import urls_appointments, urls_screen, views
 
 app_name = "hall"
 
@@ -24,11 +22,4 @@ urlpatterns: list[URLPattern] = [
     path("workbench/hall/figures/", views.figures, name="figures"),
 ]
 
-urlpatterns += urls_appointments.urlpatterns
-
-for _module in ("onewindow.hall.urls_screen",):
-    try:
-        urlpatterns += importlib.import_module(_module).urlpatterns
-    except ModuleNotFoundError as exc:  # a part still being written
-        if exc.name != _module:
-            raise
+urlpatterns += urls_appointments.urlpatterns + urls_screen.urlpatterns
