@@ -16,7 +16,6 @@ Access:
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from typing import Any, Literal
 
 from django.conf import settings
@@ -89,8 +88,7 @@ def category_or_422(centre: ServiceCentre, category_id: int | None) -> ServiceCa
 
 
 def kiosk_key_ok(centre: ServiceCentre, key: str) -> bool:
-    expected = services.settings_for(centre.pk).kiosk_key
-    return bool(key) and hmac.compare_digest(expected.encode(), key.encode())
+    return services.kiosk_key_valid(centre.pk, key)
 
 
 # --- schemas -------------------------------------------------------------------------------------

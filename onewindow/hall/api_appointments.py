@@ -25,12 +25,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from onewindow.accounts import access
+from onewindow.accounts.access import Perm
 from onewindow.accounts.tokens import staff_auth
 from onewindow.core import clock
-from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
 from onewindow.hall import appointments as appt
-from onewindow.hall import selectors
+from onewindow.hall import selectors, services
 from onewindow.hall.models import Appointment, AppointmentSlot, ServiceCategory
 from onewindow.regions.models import ServiceCentre
 
@@ -161,6 +163,7 @@ class CheckInIn(Schema):
     centre: int = Field(..., ge=1, le=MAX_ID)
     code: str = Field("", max_length=300, description="预约码，或扫描预约二维码得到的内容")
     mobile: str = Field("", max_length=20, description="预约时填写的手机号码")
+    key: str = Field("", max_length=40, description="取号机密钥（也可用 X-Kiosk-Key 头）")
 
 
 class CheckInOut(Schema):
@@ -308,12 +311,20 @@ def reschedule(request: HttpRequest, token: str, body: RescheduleIn) -> dict[str
 
 
 @router.post("/checkin", response=CheckInOut, auth=None,
-             summary="到厅签到：预约转为排队号（取号机匿名可用，限频；只返回号码）")
+             summary="到厅签到：预约转为排队号（大厅取号机，须带取号机密钥；限频；只返回号码）")
 def checkin(request: HttpRequest, body: CheckInIn) -> dict[str, Any]:
     _throttle_check_in(request)
-    centre = ServiceCentre.objects.filter(pk=body.centre, is_active=True).first()
+    centre = ServiceCentre.objects.select_related("region").filter(
+        pk=body.centre, is_active=True).first()
     if centre is None:
         raise NotFound(_("没有找到这个服务中心。"), code="centre_not_found")
+    # Check-in means "I am in the hall": the kiosk's key, or staff of the centre at the desk.
+    key = request.headers.get("X-Kiosk-Key", "") or body.key
+    if not services.kiosk_key_valid(centre.pk, key) and not (
+        request.user.is_authenticated
+        and access.can(request.user, Perm.HALL_CALL, region=centre.region)
+    ):
+        raise PermissionDenied(_("请到服务中心大厅的取号机上签到。"), code="kiosk_only")
     actor = request.user if request.user.is_authenticated else None
     try:
         ticket = appt.appointment_check_in(centre=centre, code=body.code, mobile=body.mobile,

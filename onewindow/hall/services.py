@@ -78,6 +78,12 @@ def settings_for(centre_id: int) -> HallSettings:
     return found
 
 
+def kiosk_key_valid(centre_id: int, key: str) -> bool:
+    """Whether ``key`` is the centre's kiosk key (the hall's ticket machines carry it)."""
+    expected = settings_for(centre_id).kiosk_key
+    return bool(key) and hmac.compare_digest(expected.encode(), key.encode())
+
+
 def holder_key(*, id_number: str = "", mobile: str = "") -> str:
     """A keyed hash that identifies a person across tickets without storing a lookup on the
     number itself (used for the per-person daily limit)."""

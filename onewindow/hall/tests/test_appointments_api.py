@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from onewindow.hall import services as hall_services
 from onewindow.hall.models import Appointment, AppointmentSlot, AppointmentState, Ticket
 from onewindow.hall.tests.test_appointments import (
     MONDAY,
@@ -21,6 +22,7 @@ from onewindow.hall.tests.test_appointments import (
     booking,
     move_to,
 )
+from onewindow.regions.models import ServiceCentre
 
 pytestmark = pytest.mark.django_db
 booking = booking  # the fixture, re-exported for this module
@@ -40,6 +42,12 @@ def post(client: Any, url: str, body: Any, user: Any = None, **extra: Any) -> An
     if user is not None:
         client.force_login(user)
     data = body if isinstance(body, str) else json.dumps(body)
+    if url.endswith("/checkin") and isinstance(body, dict) and "no_key" not in extra:
+        # the hall's kiosk sends its centre's key
+        centre = body.get("centre")
+        if isinstance(centre, int) and ServiceCentre.objects.filter(pk=centre).exists():
+            extra.setdefault("HTTP_X_KIOSK_KEY", hall_services.settings_for(centre).kiosk_key)
+    extra.pop("no_key", None)
     return client.post(url, data=data, content_type="application/json", **extra)
 
 
@@ -185,6 +193,12 @@ def test_anonymous_kiosk_check_in_returns_the_ticket_and_no_personal_data(client
 def test_check_in_problems_and_throttling(client, booking):
     a = booking.book(booking.slot(MONDAY, NINE))
     centre = booking.hall.centre.pk
+    # not from the hall: no kiosk key, not staff of the centre
+    r = post(client, f"{API}/checkin", {"centre": centre, "code": a.code}, no_key=True)
+    assert r.status_code == 403 and r.json()["code"] == "kiosk_only"
+    r = post(client, f"{API}/checkin", {"centre": centre, "code": a.code},
+             booking.hall.other_clerk, no_key=True)
+    assert r.status_code == 403
     r = post(client, f"{API}/checkin", {"centre": centre, "code": a.code})
     assert r.status_code == 409 and r.json()["code"] == "too_early"
     move_to(booking, at(MONDAY, 8, 35))
