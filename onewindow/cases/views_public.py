@@ -49,6 +49,7 @@ from onewindow.cases.numbers import normalise_code
 from onewindow.cases.services import Upload
 from onewindow.cases.workflow import Action, CaseState, allowed_actions
 from onewindow.catalog import selectors as catalog_selectors
+from onewindow.core import ratelimit
 from onewindow.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from onewindow.core.masking import mask_name
 from onewindow.notifications import selectors as note_selectors
@@ -704,13 +705,7 @@ def _lookup_blocked(ip: str) -> bool:
 
 
 def _lookup_failed(ip: str) -> None:
-    key = _lookup_key(ip)
-    if cache.add(key, 1, timeout=LOOKUP_WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=LOOKUP_WINDOW_SECONDS)
+    ratelimit.hit(_lookup_key(ip), LOOKUP_WINDOW_SECONDS)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.utils.translation import gettext as _
 
-from onewindow.core import clock
-from onewindow.core.errors import DomainError
+from onewindow.core import ratelimit
+from onewindow.core.ratelimit import Throttled
 
-
-class Throttled(DomainError):
-    status = 429
-    code = "throttled"
+__all__ = ["Throttled", "throttle", "throttle_complaint", "throttle_rating"]
 
 
 def throttle(key: str, limit: int, window: int) -> None:
-    """At most ``limit`` hits of ``key`` per ``window`` seconds (cache counter)."""
-    bucket = f"eval:throttle:{key}:{int(clock.now().timestamp()) // window}"
-    if cache.add(bucket, 1, window + 5):
-        n = 1
-    else:
-        try:
-            n = int(cache.incr(bucket))
-        except ValueError:
-            cache.set(bucket, 1, window + 5)
-            n = 1
-    if n > limit:
-        raise Throttled(_("操作过于频繁，请稍后再试。"))
+    """At most ``limit`` hits of ``key`` per ``window`` seconds."""
+    ratelimit.throttle(f"eval:{key}", limit, window)
 
 
 def complaint_rate_limits() -> tuple[int, int]:

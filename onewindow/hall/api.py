@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -28,8 +27,8 @@ from ninja.security import SessionAuth
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.tokens import staff_auth
-from onewindow.core import clock
-from onewindow.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core import ratelimit
+from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.hall import api_appointments, selectors, services
 from onewindow.hall.models import (
     PauseReason,
@@ -49,23 +48,8 @@ def kiosk_rate() -> int:
     return int(getattr(settings, "ONEWINDOW_KIOSK_RATE", 120))
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "throttled"
-
-
 def throttle(request: HttpRequest, scope: str, limit: int, window: int = 60) -> None:
-    ip = request.META.get("REMOTE_ADDR", "")
-    key = f"hall:throttle:{scope}:{ip}:{int(clock.now().timestamp()) // window}"
-    if cache.add(key, 1, window + 5):
-        return
-    try:
-        n = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window + 5)
-        n = 1
-    if n > limit:
-        raise Throttled(_("操作过于频繁，请稍后再试。"))
+    ratelimit.throttle(f"hall:{scope}:{ratelimit.client_ip(request)}", limit, window)
 
 
 def centre_or_404(centre_id: int) -> ServiceCentre:

@@ -28,9 +28,10 @@ from ninja import Field, Query, Router, Schema, Status
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.tokens import staff_auth
-from onewindow.core import clock
-from onewindow.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core import clock, ratelimit
+from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.ratelimit import hit
 from onewindow.hall import appointments as appt
 from onewindow.hall import selectors, services
 from onewindow.hall.models import Appointment, AppointmentSlot, ServiceCategory
@@ -44,19 +45,6 @@ CHECKIN_FAILURES = 20  # failed check-ins per address in FAILURE_WINDOW
 FAILURE_WINDOW = 600
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "throttled"
-
-
-def _count(key: str, window: int) -> int:
-    if cache.add(key, 1, window + 5):
-        return 1
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window + 5)
-        return 1
 
 
 def _ip(request: HttpRequest) -> str:
@@ -68,13 +56,13 @@ def _throttle_check_in(request: HttpRequest) -> None:
     minute = int(clock.now().timestamp()) // 60
     failures = cache.get(f"hall:appt:checkin-fail:{ip}", 0)
     if int(failures) >= CHECKIN_FAILURES:
-        raise Throttled(_("签到失败次数过多，请 10 分钟后再试，或到导服台办理。"))
-    if _count(f"hall:appt:checkin:{ip}:{minute}", 60) > CHECKIN_RATE:
-        raise Throttled(_("操作过于频繁，请稍后再试。"))
+        raise ratelimit.Throttled(_("签到失败次数过多，请 10 分钟后再试，或到导服台办理。"))
+    if hit(f"hall:appt:checkin:{ip}:{minute}", 60) > CHECKIN_RATE:
+        raise ratelimit.Throttled(_("操作过于频繁，请稍后再试。"))
 
 
 def _check_in_failed(request: HttpRequest) -> None:
-    _count(f"hall:appt:checkin-fail:{_ip(request)}", FAILURE_WINDOW)
+    hit(f"hall:appt:checkin-fail:{_ip(request)}", FAILURE_WINDOW)
 
 
 # --- schemas -------------------------------------------------------------------------------------

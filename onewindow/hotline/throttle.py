@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from onewindow.core import ratelimit
+from onewindow.core.ratelimit import client_ip
+
+__all__ = ["client_ip", "follow_allowed", "order_allowed", "robot_allowed"]
 
 ROBOT_LIMIT = 30  # questions
 ROBOT_WINDOW_SECONDS = 60
 
 
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def robot_allowed(request: HttpRequest) -> bool:
     """Counts this question; False when the address asked too often in the window."""
-    key = f"hotline:robot:{client_ip(request)}"
-    if cache.add(key, 1, timeout=ROBOT_WINDOW_SECONDS):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=ROBOT_WINDOW_SECONDS)
-        return True
-    return int(count) <= ROBOT_LIMIT
+    return _allowed(request, "robot", ROBOT_LIMIT, ROBOT_WINDOW_SECONDS)
 
 
 ORDER_LIMIT = 10  # requests filed from one address
@@ -33,15 +25,7 @@ FOLLOW_WINDOW_SECONDS = 60
 
 
 def _allowed(request: HttpRequest, name: str, limit: int, window: int) -> bool:
-    key = f"hotline:{name}:{client_ip(request)}"
-    if cache.add(key, 1, timeout=window):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        return True
-    return int(count) <= limit
+    return ratelimit.allowed(f"hotline:{name}:{client_ip(request)}", limit, window)
 
 
 def order_allowed(request: HttpRequest) -> bool:
