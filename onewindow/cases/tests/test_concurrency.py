@@ -6,47 +6,22 @@ in the PostgreSQL pass of the suite.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection, connections
 
 from onewindow.cases import services
 from onewindow.cases.models import Case, CaseEvent
 from onewindow.cases.workflow import CaseState
 from onewindow.core.errors import Conflict
+from onewindow.core.tests.concurrency import postgres_only, run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass: needs concurrent connections")
+    postgres_only()
 
 
-def run_at_once(fns: list[Callable[[], Any]]) -> list[Any]:
-    """Run each function in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(fns))
-    results: list[Any] = [None] * len(fns)
-
-    def worker(i: int, fn: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_two_clerks_accepting_at_once_one_wins_the_other_gets_a_conflict(world, make_staff):

@@ -9,16 +9,14 @@ in the PostgreSQL pass of the suite.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 
 from onewindow.accounts.models import User
 from onewindow.core import clock
 from onewindow.core.errors import Conflict
+from onewindow.core.tests.concurrency import postgres_only, run_at_once
 from onewindow.hall import appointments as appt
 from onewindow.hall.models import Appointment, AppointmentSlot, AppointmentState
 
@@ -29,30 +27,9 @@ PEOPLE = 40
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass: needs concurrent connections")
+    postgres_only()
 
 
-def run_at_once(fns: list[Callable[[], Any]]) -> list[Any]:
-    """Run each function in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(fns))
-    results: list[Any] = [None] * len(fns)
-
-    def worker(i: int, fn: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def special_slot(hall: Any, capacity: int, hour: int = 10) -> AppointmentSlot:
