@@ -41,6 +41,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_cases import free_port  # noqa: E402 - the benches' shared helper
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.settings")
 os.environ.setdefault("ONEWINDOW_TESTING", "1")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
@@ -121,12 +124,6 @@ def build_hall(tickets: int) -> Hall:
 
 
 # --- the server -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env() -> dict[str, str]:

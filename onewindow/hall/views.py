@@ -35,6 +35,7 @@ from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.core import clock
 from onewindow.core.errors import DomainError, ValidationFailed
+from onewindow.core.web import flash_error
 from onewindow.hall import selectors, services
 from onewindow.hall.api import kiosk_key_ok, kiosk_rate, throttle
 from onewindow.hall.appointments import appointment_check_in
@@ -89,14 +90,6 @@ def _categories(centre: ServiceCentre) -> list[dict[str, Any]]:
     return rows
 
 
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
-    for errs in exc.field_errors.values():
-        for e in errs:
-            if e != exc.message:
-                messages.error(request, e)
-
-
 # --- the kiosk -----------------------------------------------------------------------------------
 
 
@@ -134,7 +127,7 @@ def kiosk(request: HttpRequest, centre: ServiceCentre, key: str) -> HttpResponse
             )
             return redirect(f"{reverse('hall:ticket_print', args=[ticket.token])}?key={key}")
         except DomainError as exc:
-            _error(request, exc)
+            flash_error(request, exc)
             status = exc.status
     return render(request, "hall/kiosk.html", {
         "centre": centre, "key": key, "rows": _categories(centre),
@@ -159,7 +152,7 @@ def kiosk_check_in(request: HttpRequest, centre: ServiceCentre, key: str) -> Htt
                     f"{reverse('hall:ticket_print', args=[done[0].token])}?key={key}"
                 )
         except DomainError as exc:
-            _error(request, exc)
+            flash_error(request, exc)
             status = exc.status
     return render(request, "hall/kiosk_checkin.html",
                   {"centre": centre, "key": key, "done": done}, status=status)
@@ -222,7 +215,7 @@ def ticket_cancel(request: HttpRequest, token: str) -> HttpResponse:
         services.ticket_cancel(ticket=ticket, user=request.user)
         messages.success(request, _("已取消 %(n)s 号。") % {"n": ticket.number})
     except DomainError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     return redirect("hall:ticket", token=token)
 
 
@@ -270,7 +263,7 @@ def online_take(request: HttpRequest, centre_id: int) -> HttpResponse:
         ticket = services.ticket_take(centre=centre, category=category,
                                       source=TicketSource.ONLINE, user=request.user)
     except DomainError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
         return redirect("hall:centres")
     return redirect("hall:ticket", token=ticket.token)
 
@@ -348,7 +341,7 @@ def panel(request: HttpRequest) -> HttpResponse:
             if status == 200:
                 return redirect("hall:panel")
         except DomainError as exc:
-            _error(request, exc)
+            flash_error(request, exc)
             status = exc.status
     session = services.current_session(user)
     ctx: dict[str, Any] = {"nav": staff_nav(user), "session": session}

@@ -26,6 +26,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from onewindow.core import clock
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.masking import mask_name
+from onewindow.core.web import flash_error
 from onewindow.hall import appointments as appt
 from onewindow.hall import selectors, services
 from onewindow.hall.models import Appointment, AppointmentSlot, AppointmentState, ServiceCategory
@@ -70,10 +71,6 @@ def _int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2_147_483_647 else None
-
-
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
 
 
 def _category(category_id: int) -> ServiceCategory:
@@ -233,7 +230,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     try:
         appt.appointment_cancel(user=request.user, appointment=a)
     except DomainError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, _("预约已取消。"))
     return redirect("hall:appt_detail", token=a.token)

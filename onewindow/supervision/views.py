@@ -19,6 +19,7 @@ from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.cases.models import Case
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.web import flash_error
 from onewindow.supervision import selectors, services
 from onewindow.supervision.models import AlertKind, AlertState, ScanState
 
@@ -73,11 +74,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("预警已撤销。"))
             return redirect(request.get_full_path())
         except DomainError as exc:
-            messages.error(request, exc.message)
-            for errs in exc.field_errors.values():
-                for e in errs:
-                    if e != exc.message:
-                        messages.error(request, e)
+            flash_error(request, exc)
             status = exc.status
     state = request.GET.get("state", AlertState.OPEN)
     if state not in AlertState.values and state != "":
@@ -127,11 +124,7 @@ def notices(request: HttpRequest) -> HttpResponse:
                     raise NotFound(_("未知的操作。"))
             return redirect("supervision:notices")
         except DomainError as exc:
-            messages.error(request, exc.message)
-            for errs in exc.field_errors.values():
-                for e in errs:
-                    if e != exc.message:
-                        messages.error(request, e)
+            flash_error(request, exc)
             status = exc.status
     return render(request, "supervision/notices.html", {
         "nav": _nav(user), "rows": selectors.notices_for(user),
