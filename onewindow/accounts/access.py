@@ -56,6 +56,8 @@ class Perm(StrEnum):
     KNOWLEDGE_EDIT = "knowledge.edit"  # write knowledge-base articles of one's department
     KNOWLEDGE_REVIEW = "knowledge.review"  # the hotline centre reviews and publishes them
     SUPERVISE = "supervise"
+    STATS_VIEW = "stats.view"  # dashboards and figures of the region subtree / own department
+    ASSESSMENT_MANAGE = "assessment.manage"  # compute, grade and publish window assessment
     WORKBENCH = "workbench"
 
 
@@ -68,7 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REGION_MANAGE, Perm.STAFF_MANAGE, Perm.CALENDAR_MANAGE, Perm.CATALOG_EDIT,
             Perm.CATALOG_PUBLISH, Perm.CATALOG_IMPORT, Perm.CATALOG_EXPORT,
             Perm.APPLICANT_VIEW, Perm.SUPERVISE, Perm.HALL_MANAGE, Perm.KNOWLEDGE_EDIT,
-            Perm.KNOWLEDGE_REVIEW,
+            Perm.KNOWLEDGE_REVIEW, Perm.STATS_VIEW, Perm.ASSESSMENT_MANAGE,
         }
     ),
     Role.CLERK: frozenset(
@@ -78,7 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.CHIEF: frozenset(
         _ALL_STAFF
         | {Perm.APPLICANT_VIEW, Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.CASE_DECIDE_ON_SPOT,
-           Perm.HALL_CALL}
+           Perm.HALL_CALL, Perm.STATS_VIEW}
     ),
     Role.REVIEWER: frozenset(
         _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.WORKORDER_HANDLE}
@@ -88,13 +90,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | {
             Perm.CATALOG_EDIT, Perm.CATALOG_EXPORT, Perm.AUTHORISATION_ISSUE,
             Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.KNOWLEDGE_EDIT, Perm.WORKORDER_HANDLE,
+            Perm.STATS_VIEW,
         }
     ),
     Role.AGENT: frozenset(
         _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_APPLY_AS_AGENT}
     ),
     Role.OPERATOR: frozenset(_ALL_STAFF | {Perm.HOTLINE_OPERATE, Perm.KNOWLEDGE_REVIEW}),
-    Role.SUPERVISOR: frozenset(_ALL_STAFF | {Perm.SUPERVISE, Perm.CATALOG_EXPORT}),
+    Role.SUPERVISOR: frozenset(
+        _ALL_STAFF | {Perm.SUPERVISE, Perm.CATALOG_EXPORT, Perm.STATS_VIEW}
+    ),
 }
 
 
