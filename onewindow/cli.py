@@ -10,6 +10,8 @@
     onewindow regions import FILE    import a region tree from CSV, all or nothing
     onewindow audit verify           check every case log hash chain and the daily anchors
     onewindow orders verify          check every 12345 work order's log hash chain
+    onewindow stats verify           compare the dashboards' roll-up with direct counts
+    onewindow stats rebuild          recompute the dashboards' roll-up tables from the cases
 
 Every Django command (migrate, createsuperuser, …) works as well: ``onewindow help``.
 """

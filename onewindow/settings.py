@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "onewindow.hotline",
     "onewindow.evaluation",
     "onewindow.supervision",
+    "onewindow.stats",
     "onewindow.portal",
     "onewindow.api",
 ]
@@ -289,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "hall-close-days": {"task": "hall.close_days", "schedule": crontab(hour=0, minute=5)},
     # Electronic supervision: reminders, yellow and red cards (reads only what changed).
     "supervision-scan": {"task": "supervision.scan", "schedule": crontab(minute="*/10")},
+    # Dashboards' roll-up tables: the cases, ratings and alerts that changed since last time.
+    "stats-refresh": {"task": "stats.refresh", "schedule": crontab(minute="*/5")},
     "evaluation-send-invitations": {"task": "evaluation.send_invitations",
                                     "schedule": crontab(minute="*/30")},
     "hotline-mark-overdue-orders": {"task": "hotline.mark_overdue_orders",

@@ -118,6 +118,14 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.evaluation.demo import load_demo_evaluations
 
         load_demo_evaluations()
+        # Supervision's first scan raises the cards of the demo's late cases (quietly), and
+        # the dashboards' roll-up starts from everything loaded.
+        from onewindow.supervision.services import supervision_scan
+
+        supervision_scan()
+        from onewindow.stats.rollup import stats_rebuild
+
+        stats_rebuild()
     _write_accounts_file(result)
     return result
 
