@@ -140,6 +140,8 @@ class TaskOut(Schema):
     outcome: str
     opinion: str
     green_channel: bool
+    kind: str = Field("step", description="step 审批环节 / opinion 并联审查意见")
+    deemed_consent: bool = False
 
 
 class StopOut(Schema):
@@ -483,6 +485,11 @@ class DecideIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
+class OpinionIn(Schema):
+    agree: bool
+    opinion: str = Field("", max_length=2000, description="不同意时必填理由；同意可附条件")
+
+
 class InboxParams(Schema):
     item: str | None = Field(None, max_length=36, description="事项实施编码")
     due_before: dt.date | None = None
@@ -615,7 +622,8 @@ def _task_out(t: Task, *, staff: bool) -> TaskOut:
         role_label=_role_label(t.role), state=t.state, state_label=t.get_state_display(),
         limit_days=t.limit_days, started_on=t.started_on, due=t.due, days_left=u.days_left,
         urgency=u.level, finished_at=t.finished_at, outcome=t.outcome,
-        opinion=t.opinion if staff else "", green_channel=t.green_channel,
+        opinion=t.opinion if staff else "", green_channel=t.green_channel, kind=t.kind,
+        deemed_consent=t.deemed_consent,
     )
 
 
@@ -977,6 +985,15 @@ def task_decide(request: HttpRequest, task_id: int, payload: DecideIn) -> Action
     notice = services.task_decide(actor=request.user, task=task, approve=payload.approve,
                                   reason=payload.reason)
     return _out(notice.case, notice=notice)
+
+
+@router.post("/tasks/{task_id}/opinion", response=ActionOut,
+             summary="并联审批：参与部门反馈审查意见（同意 / 不同意，不同意须说明理由）")
+def task_opinion(request: HttpRequest, task_id: int, payload: OpinionIn) -> ActionOut:
+    task = _task_ref(request.user, task_id)
+    services.task_opinion(actor=request.user, task=task, agree=payload.agree,
+                          opinion=payload.opinion)
+    return _fresh(task.case_id)
 
 
 # --- one case ------------------------------------------------------------------------------------

@@ -166,6 +166,12 @@ class DecideForm(DecisionChoice):
     reason = _reason(_("决定理由"))
 
 
+class OpinionForm(DecisionChoice):
+    """并联审查意见: 同意 (approve) or 不同意 (deny) with the reasons or conditions."""
+
+    opinion = _reason(_("审查意见"), 2000)
+
+
 class DeliverForm(forms.Form):
     method = forms.ChoiceField(choices=DeliveryMethod.choices,
                                error_messages={"required": _("请选择送达方式。"),

@@ -251,6 +251,44 @@ class ProcessStep(models.Model):
         return self.name
 
 
+class TaskKind(models.TextChoices):
+    STEP = "step", _("审批环节")
+    OPINION = "opinion", _("并联审查意见")
+
+
+class ParallelParticipant(models.Model):
+    """并联审批: a department that gives its opinion on every case of an item, at the same time
+    as the lead department (the item's own) reviews it — one acceptance, one set of materials."""
+
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.CASCADE,
+        related_name="parallel_participants",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("参与部门"), on_delete=models.PROTECT, related_name="+",
+    )
+    sort_order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    subject = models.CharField(_("审查内容"), max_length=100, blank=True,
+                               help_text=_("例如：消防安全、环境影响、卫生许可条件"))
+    limit_days = models.PositiveSmallIntegerField(_("意见时限（工作日）"), default=5)
+    deemed_consent = models.BooleanField(
+        _("超时默认同意"), default=False,
+        help_text=_("时限届满未反馈意见的，视为同意（超时默认）。"),
+    )
+
+    class Meta:
+        verbose_name = _("并联审批参与部门")
+        verbose_name_plural = _("并联审批参与部门")
+        ordering = ["item", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "department"],
+                                    name="parallel_participant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}·{self.department_id}"
+
+
 class Task(models.Model):
     """审批任务: the work of one step of one case for one department and role."""
 
@@ -278,6 +316,9 @@ class Task(models.Model):
     outcome = models.CharField(_("办理结果"), max_length=20, blank=True)
     opinion = models.TextField(_("办理意见"), blank=True)
     green_channel = models.BooleanField(_("绿色通道"), default=False)
+    kind = models.CharField(_("任务类型"), max_length=10, choices=TaskKind.choices,
+                            default=TaskKind.STEP)
+    deemed_consent = models.BooleanField(_("超时默认同意"), default=False)
 
     class Meta:
         verbose_name = _("审批任务")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Role
-from onewindow.cases.models import ProcessStep
+from onewindow.cases.models import ParallelParticipant, ProcessStep
 from onewindow.catalog.models import ItemVersion, ServiceItem
 
 
@@ -39,3 +39,8 @@ def steps_for(item: ServiceItem, version: ItemVersion) -> list[StepSpec]:
         StepSpec(r.name, r.role, r.department_id or item.department_id, r.limit_days)
         for r in rows
     ]
+
+
+def participants_for(item: ServiceItem) -> list[ParallelParticipant]:
+    """The departments that give parallel opinions on this item's cases (并联审批)."""
+    return list(ParallelParticipant.objects.filter(item=item).order_by("sort_order", "id"))

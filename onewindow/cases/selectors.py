@@ -26,6 +26,7 @@ from onewindow.cases.models import (
     ClockStop,
     Notice,
     Task,
+    TaskKind,
 )
 from onewindow.cases.numbers import normalise_code
 from onewindow.cases.workflow import CaseState, TaskState
@@ -53,9 +54,23 @@ def staff_scope_q(user: Any) -> Q:
 
 
 def can_view_as_staff(user: Any, case: Case) -> bool:
+    if any(access.can(user, perm, region=case.region, department=case.department)
+           for perm in STAFF_VIEW_PERMS):
+        return True
+    return is_participant(user, case)
+
+
+def is_participant(user: Any, case: Case) -> bool:
+    """A reviewer of a department asked for its parallel opinion (并联审批) sees the case —
+    the shared materials — though the case belongs to the lead department."""
+    deps = {(g.department_id, g.region_prefix) for g in access.grants_for(user, Perm.CASE_REVIEW)
+            if g.department_id is not None}
+    if not deps:
+        return False
     return any(
-        access.can(user, perm, region=case.region, department=case.department)
-        for perm in STAFF_VIEW_PERMS
+        t.kind == TaskKind.OPINION and any(
+            t.department_id == d and t.department.region.prefix.startswith(p) for d, p in deps)
+        for t in case.tasks.all()
     )
 
 
@@ -71,7 +86,8 @@ def _one(qs: QuerySet[Case]) -> Case | None:
 def _detail_queryset() -> QuerySet[Case]:
     return Case.objects.select_related(*_DETAIL_RELATED).prefetch_related(
         Prefetch("materials", queryset=CaseMaterial.objects.order_by("sort_order", "id")),
-        Prefetch("tasks", queryset=Task.objects.select_related("department").order_by("seq")),
+        Prefetch("tasks", queryset=Task.objects.select_related("department__region")
+                 .order_by("seq")),
         Prefetch("stops", queryset=ClockStop.objects.order_by("started_on", "id")),
         Prefetch("notices", queryset=Notice.objects.order_by("issued_at", "id")),
         Prefetch("events", queryset=CaseEvent.objects.order_by("seq")),

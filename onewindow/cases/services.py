@@ -38,6 +38,7 @@ from onewindow.cases.models import (
     NoticeKind,
     StopKind,
     Task,
+    TaskKind,
 )
 from onewindow.cases.workflow import Action, CaseState, Decision, TaskState, check
 from onewindow.catalog.codes import CaseType
@@ -700,6 +701,15 @@ def _start_clock(case: Case, *, actor: Any, deemed: bool) -> None:
             task.state, task.started_on = TaskState.ACTIVE, today
             deadlines.set_task_due(task, cal)
         tasks.append(task)
+    # 并联审批: every participating department gets its opinion task at once (抄告相关、同步审批),
+    # on the same case and materials, with its own time limit.
+    for i, p in enumerate(process.participants_for(case.item), start=1):
+        task = Task(case=case, seq=OPINION_SEQ + i, kind=TaskKind.OPINION,
+                    name=p.subject or _("并联审查意见"), role=Role.REVIEWER,
+                    department_id=p.department_id, limit_days=p.limit_days,
+                    deemed_consent=p.deemed_consent, state=TaskState.ACTIVE, started_on=today)
+        deadlines.set_task_due(task, cal)
+        tasks.append(task)
     Task.objects.bulk_create(tasks)
 
 
@@ -808,6 +818,7 @@ def may_work_on(actor: Any, task: Task) -> bool:
     for grant in access.grants(actor):
         if grant.department_id == task.department_id and (
             grant.role == task.role or (grant.role == Role.CHIEF and task.role == Role.REVIEWER)
+            or (task.kind == TaskKind.OPINION and grant.role == Role.DEPARTMENT_HEAD)
         ) and region.prefix.startswith(grant.region_prefix):
             return True
     return False
@@ -843,7 +854,8 @@ def task_pass(*, actor: Any, task: Task, opinion: str = "") -> Task:
     with transaction.atomic():
         case, task = _lock_task(task)
         _active_task(actor, task, case, Action.PASS)
-        following = Task.objects.select_for_update().filter(case=case, seq__gt=task.seq)
+        following = Task.objects.select_for_update().filter(case=case, seq__gt=task.seq,
+                                                             kind=TaskKind.STEP)
         nxt = following.order_by("seq").first()
         if nxt is None:
             raise Conflict(_("这是最后一个环节，请作出准予或不予许可的决定。"), code="last_step")
@@ -865,11 +877,13 @@ def task_return(*, actor: Any, task: Task, to_seq: int, reason: str) -> Task:
     with transaction.atomic():
         case, task = _lock_task(task)
         _active_task(actor, task, case, Action.RETURN)
-        target = Task.objects.select_for_update().filter(case=case, seq=to_seq).first()
+        target = Task.objects.select_for_update().filter(case=case, seq=to_seq,
+                                                          kind=TaskKind.STEP).first()
         if target is None or to_seq >= task.seq:
             raise _field_error("to_seq", _("只能退回到之前的环节。"))
         _finish(task, actor=actor, outcome="return", opinion=reason)
-        Task.objects.filter(case=case, seq__gt=to_seq).update(state=TaskState.PENDING, due=None)
+        Task.objects.filter(case=case, seq__gt=to_seq, kind=TaskKind.STEP).update(
+            state=TaskState.PENDING, due=None)
         _activate(case, target)
         _record(case, action=Action.RETURN, actor=actor, role=_task_role(task),
                 data={"step": task.name, "to": target.name, "reason": reason}, public=False)
@@ -945,8 +959,8 @@ def _end_stop(case: Case, *, actor: Any, role: str, result: str, kind: str | Non
     case.stopped_days += stop.days
     case.clock_stopped_since = None
     deadlines.set_case_dues(case, cal)
-    task = Task.objects.select_for_update().filter(case=case, state=TaskState.ACTIVE).first()
-    if task is not None:
+    # Every running task's clock stood still too: the lead's step and parallel opinions.
+    for task in Task.objects.select_for_update().filter(case=case, state=TaskState.ACTIVE):
         task.stopped_days += deadlines.days_between(cal, stop.started_on, today,
                                                     "workday")
         deadlines.set_task_due(task, cal)
@@ -993,6 +1007,64 @@ def case_extend(*, actor: Any, case: Case, days: int, reason: str) -> Notice:
     return notice
 
 
+# --- 并联审批: participants' opinions --------------------------------------------------------
+
+#: Opinion tasks are numbered after the lead's steps (which never reach this many).
+OPINION_SEQ = 100
+
+
+def task_opinion(*, actor: Any, task: Task, agree: bool, opinion: str = "") -> Task:
+    """A participating department's opinion: agree (conditions optional) or disagree (reasons
+    required). The lead department sees it on the case and decides when all are in."""
+    opinion = _text(opinion, "opinion", required=not agree, limit=MAX_REASON)
+    with transaction.atomic():
+        case, task = _lock_task(task)
+        _active_task(actor, task, case, Action.OPINION)
+        if task.kind != TaskKind.OPINION:
+            raise Conflict(_("这是审批环节，不是并联审查意见，请使用通过、退回或决定。"),
+                           code="not_an_opinion")
+        _finish(task, actor=actor, outcome="agree" if agree else "disagree", opinion=opinion)
+        _record(case, action=Action.OPINION, actor=actor, role=_task_role(task),
+                data={"department": task.department.name, "subject": task.name,
+                      "agree": agree, "opinion": opinion, "task": task.pk},
+                public=False, notify=None)
+    return task
+
+
+def _close_opinions(case: Case, *, actor: Any, approve: bool) -> None:
+    """Before the lead decides: every participant has answered, or its time is up — then it
+    is closed as 超时默认同意 where configured, else flagged as given no opinion in time."""
+    today = clock.today()
+    waiting = list(Task.objects.select_for_update().select_related("department")
+                   .filter(case=case, kind=TaskKind.OPINION, state=TaskState.ACTIVE)
+                   .order_by("seq"))
+    running = [t for t in waiting if t.due is None or t.due >= today]
+    if running:
+        names = "、".join(f"{t.department.name}（{t.due:%m月%d日}前）" if t.due
+                         else t.department.name for t in running)
+        raise Conflict(
+            _("并联审批的参与部门尚未反馈意见：%(names)s。须待其意见，或其时限届满后再作决定。")
+            % {"names": names}, code="opinions_pending")
+    for t in waiting:
+        outcome = "deemed_consent" if t.deemed_consent else "timed_out"
+        note = _("时限届满未反馈意见，视为同意") if t.deemed_consent else _("时限届满未反馈意见")
+        _finish(t, actor=None, outcome=outcome, opinion=str(note))
+        _record(case, action=Action.OPINION_TIMEOUT, actor=actor, role=_("牵头部门"),
+                data={"department": t.department.name, "subject": t.name,
+                      "due": t.due.isoformat() if t.due else None,
+                      "deemed_consent": t.deemed_consent, "task": t.pk},
+                public=False, notify=None)
+    if approve:
+        against = list(Task.objects.select_related("department").filter(
+            case=case, kind=TaskKind.OPINION, outcome="disagree"))
+        if against:
+            raise Conflict(
+                _("参与部门不同意：%(names)s。不能准予许可，请依其意见作出不予许可决定，"
+                  "或协调一致后由其重新出具意见。")
+                % {"names": "、".join(t.department.name for t in against)},
+                code="participant_disagrees")
+
+
 def _decide(case: Case, *, actor: Any, approve: bool, reason: str) -> Notice:
     now = clock.now()
     case.decided_at = now
@@ -1018,8 +1090,9 @@ def task_decide(*, actor: Any, task: Task, approve: bool, reason: str = "") -> N
     with transaction.atomic():
         case, task = _lock_task(task)
         _active_task(actor, task, case, Action.APPROVE if approve else Action.DENY)
-        if Task.objects.filter(case=case, seq__gt=task.seq).exists():
+        if Task.objects.filter(case=case, seq__gt=task.seq, kind=TaskKind.STEP).exists():
             raise Conflict(_("还有后续环节，只有最后一个环节可以作出决定。"), code="not_last_step")
+        _close_opinions(case, actor=actor, approve=approve)
         _finish(task, actor=actor, outcome="approve" if approve else "deny", opinion=reason)
         notice = _decide(case, actor=actor, approve=approve, reason=reason)
         _record(case, action=Action.APPROVE if approve else Action.DENY, actor=actor,
@@ -1111,5 +1184,5 @@ __all__ = [
     "case_supply", "case_accept", "case_refuse", "cases_deem_accepted", "case_decide_on_spot",
     "task_pass", "task_return", "task_request_more", "task_start_special", "case_resume",
     "case_extend", "task_decide", "case_supply_tolerated", "case_deliver", "reusable_sources",
-    "may_work_on",
+    "may_work_on", "task_opinion",
 ]

@@ -45,6 +45,7 @@ from onewindow.cases.models import (
     DeliveryMethod,
     StopKind,
     Task,
+    TaskKind,
 )
 from onewindow.cases.workflow import Action, CaseState, Decision, TaskState, allowed_actions
 from onewindow.catalog.models import ServiceItem
@@ -454,6 +455,7 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "request_more": (Action.REQUEST_MORE, "task"),
     "special": (Action.START_SPECIAL, "task"),
     "decide": (Action.APPROVE, "task"),
+    "opinion": (Action.OPINION, "task"),
     "resume": (Action.RESUME, "review"),
     "extend": (Action.EXTEND, "head"),
     "supply_tolerated": (Action.SUPPLY_TOLERATED, "accept"),
@@ -464,10 +466,18 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 def _abilities(user: Any, case: Case) -> Abilities:
     region, department = case.region, case.department
     tasks = list(case.tasks.all())
-    task = next((t for t in tasks if t.state == TaskState.ACTIVE), None)
+    steps = [t for t in tasks if t.kind == TaskKind.STEP]
+    active = [t for t in tasks if t.state == TaskState.ACTIVE]
+    reviewer = access.has_any(user, Perm.CASE_REVIEW)
+    mine = [t for t in active if reviewer and services.may_work_on(user, t)]
+    # The lead's step the user works on; else their department's parallel opinion; else the
+    # running step (shown, not theirs).
+    task = (next((t for t in mine if t.kind == TaskKind.STEP), None)
+            or next(iter(mine), None)
+            or next((t for t in active if t.kind == TaskKind.STEP), None))
     review = access.can(user, Perm.CASE_REVIEW, region=region, department=department)
-    works = bool(task and access.has_any(user, Perm.CASE_REVIEW)
-                 and services.may_work_on(user, task))
+    works = task is not None and task in mine
+    is_step = task is not None and task.kind == TaskKind.STEP
     ab = Abilities(
         accept=access.can(user, Perm.CASE_ACCEPT, region=region, department=department),
         review=review,
@@ -477,8 +487,8 @@ def _abilities(user: Any, case: Case) -> Abilities:
                  for g in access.grants(user)),
         task=task,
         works=works,
-        earlier=[t for t in tasks if task and t.seq < task.seq],
-        is_last=bool(task and not any(t.seq > task.seq for t in tasks)),
+        earlier=[t for t in steps if is_step and task and t.seq < task.seq],
+        is_last=bool(is_step and task and not any(t.seq > task.seq for t in steps)),
         allowed=set(allowed_actions(case.state)),
     )
     materials = list(case.materials.all())
@@ -486,9 +496,12 @@ def _abilities(user: Any, case: Case) -> Abilities:
         "accept_tolerant": any(m.tolerable and m.status != CaseMaterialStatus.VERIFIED
                                for m in materials),
         "on_spot": case.is_instant,
-        "pass": not ab.is_last,
+        "pass": is_step and not ab.is_last,
         "return": bool(ab.earlier),
         "decide": ab.is_last,
+        "request_more": is_step,
+        "special": is_step,
+        "opinion": task is not None and task.kind == TaskKind.OPINION,
         "extend": not case.extension_days,
         "supply_tolerated": any(m.status == CaseMaterialStatus.TOLERATED for m in materials),
         "check_all": any(m.status in (CaseMaterialStatus.PENDING, CaseMaterialStatus.PROVIDED)
@@ -660,7 +673,11 @@ def _case_context(request: HttpRequest, case: Case, *, ab: Abilities | None = No
         tolerable=[m for m in materials if m.tolerable
                    and m.status != CaseMaterialStatus.VERIFIED],
         tolerated=[m for m in materials if m.status == CaseMaterialStatus.TOLERATED],
-        tasks=[{"t": t, "name": names.get(t.actor_id or 0, "")} for t in tasks],
+        tasks=[{"t": t, "name": names.get(t.actor_id or 0, "")} for t in tasks
+               if t.kind == TaskKind.STEP],
+        opinions=[{"t": t, "name": names.get(t.actor_id or 0, ""),
+                   "chip": _chip(t.due, stopped=stopped) if t.state == TaskState.ACTIVE
+                   else None} for t in tasks if t.kind == TaskKind.OPINION],
         timeline=timeline,
         stops=stops,
         open_stop=open_stop,
@@ -854,6 +871,15 @@ def _do_decide(request: HttpRequest, case: Case, ab: Abilities) -> str:
         "t": notice.get_kind_display(), "no": notice.number}
 
 
+def _do_opinion(request: HttpRequest, case: Case, ab: Abilities) -> str:
+    data = _clean(forms_staff.OpinionForm(request.POST))
+    agree = data["decision"] == "approve"
+    task = services.task_opinion(actor=request.user, task=_task(ab), agree=agree,
+                                 opinion=data["opinion"])
+    return _("已反馈%(d)s意见（%(dep)s），牵头部门将汇总各部门意见后作出决定。") % {
+        "d": _("同意") if agree else _("不同意"), "dep": task.department.name}
+
+
 def _do_resume(request: HttpRequest, case: Case, ab: Abilities) -> str:
     _same_version(request, case)
     data = _clean(forms_staff.ResumeForm(request.POST))
@@ -892,6 +918,7 @@ HANDLERS: dict[str, Handler] = {
     "accept_tolerant": _do_accept_tolerant, "supplement": _do_supplement,
     "refuse": _do_refuse, "on_spot": _do_on_spot, "pass": _do_pass, "return": _do_return,
     "request_more": _do_request_more, "special": _do_special, "decide": _do_decide,
+    "opinion": _do_opinion,
     "resume": _do_resume, "extend": _do_extend, "supply_tolerated": _do_supply_tolerated,
     "deliver": _do_deliver,
 }

@@ -51,6 +51,8 @@ class Action(models.TextChoices):
     DENY = "deny", gettext_lazy("不予许可")
     SUPPLY_TOLERATED = "supply_tolerated", gettext_lazy("补交容缺材料")
     DELIVER = "deliver", gettext_lazy("送达出件")
+    OPINION = "opinion", gettext_lazy("并联审查意见")
+    OPINION_TIMEOUT = "opinion_timeout", gettext_lazy("并联意见超时")
 
 
 S = CaseState
@@ -80,6 +82,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseState], CaseState | None]] = {
     A.DENY: (frozenset({S.IN_REVIEW}), S.DECIDED),
     A.SUPPLY_TOLERATED: (frozenset({S.IN_REVIEW, S.SUSPENDED, S.DECIDED}), None),
     A.DELIVER: (frozenset({S.DECIDED}), S.COMPLETED),
+    # 并联审批: participants give their opinions while the lead's steps run (also while the
+    # clock is stopped for supplements); the lead closes late ones when it decides.
+    A.OPINION: (frozenset({S.IN_REVIEW, S.SUSPENDED}), None),
+    A.OPINION_TIMEOUT: (frozenset({S.IN_REVIEW}), None),
 }
 
 # States in which the legal clock runs (办理时限计时中).

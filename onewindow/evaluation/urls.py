@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from onewindow.evaluation import views
+from onewindow.evaluation import tablet, views
 
 app_name = "evaluation"
 
@@ -9,6 +9,10 @@ urlpatterns: list[URLPattern] = [
     path("evaluate/ticket/<str:token>/", views.rate_ticket, name="rate_ticket"),
     path("evaluate/i/<str:token>/", views.rate_invitation, name="rate_invitation"),
     path("reviews/", views.reviews, name="reviews"),
+    # The hall's tablet at each window (评价器): the page path + "state.json" is its poll URL.
+    path("hall/<int:centre_id>/tablet/<int:window_id>/", tablet.tablet, name="tablet"),
+    path("hall/<int:centre_id>/tablet/<int:window_id>/state.json", tablet.tablet_state,
+         name="tablet_state"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/f/<str:token>/", views.complaint_follow, name="complaint_follow"),
     path("workbench/evaluation/follow-ups/", views.follow_up_inbox, name="follow_ups"),

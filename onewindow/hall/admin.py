@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import access
@@ -66,7 +67,7 @@ class HallSettingsAdmin(HallAdmin):
     list_display = ["centre", "priority_first", "appointments_first", "no_show_after_calls",
                     "daily_limit_per_person"]
     list_select_related = ["centre"]
-    readonly_fields = ["kiosk_address", "screen_address"]
+    readonly_fields = ["kiosk_address", "screen_address", "tablet_addresses"]
 
     @admin.display(description=_("取号机地址"))
     def kiosk_address(self, obj: HallSettings) -> str:
@@ -81,6 +82,20 @@ class HallSettingsAdmin(HallAdmin):
             return "—"
         url = f"/hall/{obj.centre_id}/screen/"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description=_("评价器地址"))
+    def tablet_addresses(self, obj: HallSettings) -> str:
+        """One tablet (评价器) per window; it carries the centre's kiosk key."""
+        if not obj.pk:
+            return "—"
+        windows = Window.objects.filter(centre_id=obj.centre_id, is_active=True).order_by(
+            "number")
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant separator
+            '{} {}：<a href="{}" target="_blank" rel="noopener">{}</a>',
+            ((w.number, w.name, u, u) for w in windows
+             for u in [f"/hall/{obj.centre_id}/tablet/{w.pk}/?key={obj.kiosk_key}"]),
+        )
 
 
 @admin.register(HallNotice)

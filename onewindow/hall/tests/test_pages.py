@@ -165,3 +165,23 @@ def test_a_windows_public_card_shows_who_serves_or_where_they_are(client, hall):
     page = client.get(url).content.decode()
     assert "外出办事" in page and "区档案馆调档" in page
     assert client.get("/hall/window/999999/").status_code == 404
+
+
+def test_queue_rules_admin_lists_each_windows_tablet_address(client, hall):
+    """The centre's admin page gives the kiosk, the screen and one 评价器 address per window,
+    each carrying the centre's kiosk key; the tablet page opens with it."""
+    rules = hall.rules
+    hall.admin.is_staff = True
+    hall.admin.save(update_fields=["is_staff"])
+    client.force_login(hall.admin)
+    page = client.get(f"/admin/hall/hallsettings/{rules.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for w in hall.windows.values():
+        if w.centre_id == hall.centre.pk and w.is_active:
+            assert f"/hall/{hall.centre.pk}/tablet/{w.pk}/?key={rules.kiosk_key}" in html
+    w = next(w for w in hall.windows.values() if w.centre_id == hall.centre.pk)
+    client.logout()
+    assert client.get(f"/hall/{hall.centre.pk}/tablet/{w.pk}/?key={rules.kiosk_key}"
+                      ).status_code == 200
+    assert client.get(f"/hall/{hall.centre.pk}/tablet/{w.pk}/?key=wrong").status_code == 403
