@@ -40,6 +40,7 @@ from onewindow.cases.models import (
     Task,
     TaskKind,
 )
+from onewindow.cases.signals import case_decided
 from onewindow.cases.workflow import Action, CaseState, Decision, TaskState, check
 from onewindow.catalog.codes import CaseType
 from onewindow.catalog.models import Authorisation, ServiceItem, VersionStatus
@@ -1071,6 +1072,7 @@ def _decide(case: Case, *, actor: Any, approve: bool, reason: str) -> Notice:
     case.decision = Decision.APPROVED if approve else Decision.DENIED
     case.decision_reason = reason
     extra: dict[str, Any] = {"reason": reason}
+    cert_id: int | None = None
     if approve and case.version.result_name:
         cert = Certificate.objects.create(
             case=case, number=f"{case.region.code[:6]}{now:%Y}{numbers.next_serial():010d}",
@@ -1080,8 +1082,12 @@ def _decide(case: Case, *, actor: Any, approve: bool, reason: str) -> Notice:
                      "department": case.department.name, "case_no": case.case_no},
         )
         extra.update(certificate_no=cert.number, certificate_name=cert.name)
+        cert_id = cert.pk
     kind = NoticeKind.APPROVAL if approve else NoticeKind.DENIAL
-    return _issue_notice(case, kind, actor, extra)
+    notice = _issue_notice(case, kind, actor, extra)
+    transaction.on_commit(lambda: case_decided.send(
+        sender=Case, case_id=case.pk, approved=approve, certificate_id=cert_id))
+    return notice
 
 
 def task_decide(*, actor: Any, task: Task, approve: bool, reason: str = "") -> Notice:

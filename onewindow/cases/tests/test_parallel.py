@@ -229,3 +229,27 @@ def test_participant_page_and_api(client, world, par):
     client.force_login(world.head)
     html = client.get(f"/workbench/cases/{case.case_no}/").content.decode()
     assert "结构安全不满足" in html and "不同意" in html and "东湖区消防救援大队" in html
+
+
+def test_a_decision_is_signalled_after_commit(world, django_capture_on_commit_callbacks):
+    from onewindow.cases.signals import case_decided
+
+    got: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kw: Any) -> None:
+        got.append(kw)
+
+    case_decided.connect(receiver)
+    try:
+        case = world.accepted_case()
+        services.task_pass(actor=world.reviewer, task=lead_task(case))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.task_decide(actor=world.head, task=lead_task(case), approve=True)
+        assert got == []  # nothing before the commit
+        for cb in callbacks:
+            cb()
+        case.refresh_from_db()
+        assert got == [{"signal": case_decided, "case_id": case.pk, "approved": True,
+                        "certificate_id": case.certificate.pk}]
+    finally:
+        case_decided.disconnect(receiver)
