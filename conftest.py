@@ -15,6 +15,43 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
+# --- Chromium for browser tests: ONE Playwright instance for the whole session -------------------
+# Playwright's sync API runs an event loop in this thread: a second instance in the same process
+# (another module's own fixture) fails, so every browser test uses this fixture. Debian's
+# chromium is used; never `playwright install`. Without it the tests fail in CI (CI=true) and
+# skip elsewhere with the reason. Django's ORM calls made by the test itself are synchronous.
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
+
+
+def _browser_unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    import shutil
+    from pathlib import Path
+
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _browser_unavailable(f"Chromium not found at {CHROMIUM}; install Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extra missing
+        _browser_unavailable("playwright (Python) is not installed: pip install -e .[dev]")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
 
 @pytest.fixture
 def regions(db: Any) -> dict[str, Any]:

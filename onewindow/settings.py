@@ -69,7 +69,10 @@ INSTALLED_APPS = [
     "onewindow.hall",
     "onewindow.hotline",
     "onewindow.evaluation",
+    "onewindow.enterprise",
+    "onewindow.joint",
     "onewindow.supervision",
+    "onewindow.assessment",
     "onewindow.stats",
     "onewindow.portal",
     "onewindow.api",
@@ -291,7 +294,12 @@ CELERY_BEAT_SCHEDULE = {
     # Electronic supervision: reminders, yellow and red cards (reads only what changed).
     "supervision-scan": {"task": "supervision.scan", "schedule": crontab(minute="*/10")},
     # Dashboards' roll-up tables: the cases, ratings and alerts that changed since last time.
+    "enterprise-mark-overdue-concerns": {"task": "enterprise.mark_overdue_concerns",
+                                         "schedule": crontab(minute=40)},
     "stats-refresh": {"task": "stats.refresh", "schedule": crontab(minute="*/5")},
+    # Window assessment: last month's draft on the 2nd (the management office publishes it).
+    "assessment-compute-last-month": {"task": "assessment.compute_last_month",
+                                      "schedule": crontab(day_of_month=2, hour=3, minute=30)},
     "evaluation-send-invitations": {"task": "evaluation.send_invitations",
                                     "schedule": crontab(minute="*/30")},
     "hotline-mark-overdue-orders": {"task": "hotline.mark_overdue_orders",

@@ -58,6 +58,8 @@ class Perm(StrEnum):
     SUPERVISE = "supervise"
     STATS_VIEW = "stats.view"  # dashboards and figures of the region subtree / own department
     ASSESSMENT_MANAGE = "assessment.manage"  # compute, grade and publish window assessment
+    ENTERPRISE_SERVE = "enterprise.serve"  # visits and concerns of companies (企忧), secretaries
+    ENTERPRISE_MANAGE = "enterprise.manage"  # key projects/companies, secretaries, assign concerns
     WORKBENCH = "workbench"
 
 
@@ -71,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CATALOG_PUBLISH, Perm.CATALOG_IMPORT, Perm.CATALOG_EXPORT,
             Perm.APPLICANT_VIEW, Perm.SUPERVISE, Perm.HALL_MANAGE, Perm.KNOWLEDGE_EDIT,
             Perm.KNOWLEDGE_REVIEW, Perm.STATS_VIEW, Perm.ASSESSMENT_MANAGE,
+            Perm.ENTERPRISE_MANAGE,
         }
     ),
     Role.CLERK: frozenset(
@@ -80,21 +83,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.CHIEF: frozenset(
         _ALL_STAFF
         | {Perm.APPLICANT_VIEW, Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.CASE_DECIDE_ON_SPOT,
-           Perm.HALL_CALL, Perm.STATS_VIEW}
+           Perm.HALL_CALL, Perm.STATS_VIEW, Perm.ENTERPRISE_SERVE}
     ),
     Role.REVIEWER: frozenset(
-        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.WORKORDER_HANDLE}
+        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.WORKORDER_HANDLE,
+                      Perm.ENTERPRISE_SERVE}
     ),
     Role.DEPARTMENT_HEAD: frozenset(
         _ALL_STAFF
         | {
             Perm.CATALOG_EDIT, Perm.CATALOG_EXPORT, Perm.AUTHORISATION_ISSUE,
             Perm.APPLICANT_VIEW, Perm.CASE_REVIEW, Perm.KNOWLEDGE_EDIT, Perm.WORKORDER_HANDLE,
-            Perm.STATS_VIEW,
+            Perm.STATS_VIEW, Perm.ENTERPRISE_SERVE,
         }
     ),
     Role.AGENT: frozenset(
-        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_APPLY_AS_AGENT}
+        _ALL_STAFF | {Perm.APPLICANT_VIEW, Perm.APPLICANT_REGISTER, Perm.CASE_APPLY_AS_AGENT,
+                      Perm.ENTERPRISE_SERVE}
     ),
     Role.OPERATOR: frozenset(_ALL_STAFF | {Perm.HOTLINE_OPERATE, Perm.KNOWLEDGE_REVIEW}),
     Role.SUPERVISOR: frozenset(

@@ -34,7 +34,11 @@ def _register_optional_routers() -> None:
                            ("/v1/hall", "onewindow.hall.api"),
                            ("/v1/hotline", "onewindow.hotline.api"),
                            ("/v1/evaluation", "onewindow.evaluation.api"),
-                           ("/v1/supervision", "onewindow.supervision.api")):
+                           ("/v1/supervision", "onewindow.supervision.api"),
+                           ("/v1/stats", "onewindow.stats.api"),
+                           ("/v1/assessment", "onewindow.assessment.api"),
+                           ("/v1/enterprise", "onewindow.enterprise.api"),
+                           ("/v1/joint", "onewindow.joint.api")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

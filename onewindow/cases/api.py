@@ -36,6 +36,7 @@ from onewindow.cases import files, notices, selectors, services
 from onewindow.cases.models import (
     Case,
     CaseEvent,
+    CaseHop,
     CaseMaterial,
     Certificate,
     Channel,
@@ -483,6 +484,25 @@ class SpecialIn(Schema):
 class DecideIn(Schema):
     approve: bool
     reason: str = Field("", max_length=2000)
+
+
+class ForwardIn(Schema):
+    note: str = Field("", max_length=500)
+    preliminary: bool = Field(False, description="已经本级初审（20 个工作日）")
+
+
+class HopOut(Schema):
+    id: int
+    seq: int
+    kind: str
+    kind_label: str
+    from_region: str
+    to_region: str
+    sent_at: dt.datetime
+    limit_days: int
+    due: dt.date
+    received_at: dt.datetime | None
+    note: str
 
 
 class OpinionIn(Schema):
@@ -996,6 +1016,29 @@ def task_opinion(request: HttpRequest, task_id: int, payload: OpinionIn) -> Acti
     return _fresh(task.case_id)
 
 
+def _hop_out(h: CaseHop) -> HopOut:
+    return HopOut(id=h.pk, seq=h.seq, kind=h.kind, kind_label=h.get_kind_display(),
+                  from_region=h.from_region.name, to_region=h.to_region.name,
+                  sent_at=h.sent_at, limit_days=h.limit_days, due=h.due,
+                  received_at=h.received_at, note=h.note)
+
+
+@router.get("/hops/in-transit", response=list[HopOut],
+            summary="四级联动：待本窗口接收的转报件与下送结果")
+def hops_in_transit(request: HttpRequest) -> list[HopOut]:
+    return [_hop_out(h) for h in selectors.hops_in_transit(user=request.user)]
+
+
+@router.post("/hops/{hop_id}/receive", response=ActionOut,
+             summary="四级联动：确认接收转报件或下送结果")
+def hop_receive(request: HttpRequest, hop_id: int) -> ActionOut:
+    hop = CaseHop.objects.filter(pk=hop_id).first()
+    if hop is None:
+        raise NotFound(_("没有找到这个流转件。"))
+    services.hop_receive(actor=request.user, hop=hop)
+    return _fresh(hop.case_id)
+
+
 # --- one case ------------------------------------------------------------------------------------
 
 
@@ -1160,6 +1203,15 @@ def refuse(request: HttpRequest, case_no: str, payload: RefuseIn) -> ActionOut:
                                   refer_to=payload.refer_to,
                                   expected_version=payload.expected_version)
     return _out(notice.case, notice=notice)
+
+
+@router.post("/{case_no}/forward", response=ActionOut,
+             summary="四级联动：就近受理站点将办件转报上级（可注明已初审，时限 20 个工作日）")
+def forward(request: HttpRequest, case_no: str, payload: ForwardIn) -> ActionOut:
+    case = _case_ref(request.user, case_no, staff=True)
+    services.case_forward(actor=request.user, case=case, note=payload.note,
+                          preliminary=payload.preliminary)
+    return _fresh(case.pk)
 
 
 @router.post("/{case_no}/decide-on-spot", response=ActionOut,

@@ -56,6 +56,13 @@ class Case(models.Model):
         ServiceCentre, verbose_name=_("受理中心"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+    # 就近办 (四级联动): the lower-level centre or station that took the application in for an
+    # item of a higher level; it checks materials, forwards the file up and hands the result
+    # over. Null when the case was received at the item's own level.
+    intake_region = models.ForeignKey(
+        Region, verbose_name=_("就近受理区划"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases",
         db_index=False,  # led by the (applicant, -created_at) index below
@@ -147,6 +154,49 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.case_no
+
+
+class HopKind(models.TextChoices):
+    FORWARD = "forward", _("上报（转报上级）")
+    PRELIMINARY = "preliminary", _("下级初审后上报")
+    RETURN = "return", _("结果下送")
+
+
+class CaseHop(models.Model):
+    """One hop of a case between levels (四级联动): sent, due, received — each its own limit."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE,
+                             related_name="hops")
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    kind = models.CharField(_("流转类型"), max_length=12, choices=HopKind.choices)
+    from_region = models.ForeignKey(Region, verbose_name=_("发出区划"), on_delete=models.PROTECT,
+                                    related_name="+")
+    to_region = models.ForeignKey(Region, verbose_name=_("接收区划"), on_delete=models.PROTECT,
+                                  related_name="+")
+    sent_at = models.DateTimeField(_("发出时间"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发出人"), null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="+")
+    limit_days = models.PositiveSmallIntegerField(_("时限（工作日）"))
+    due = models.DateField(_("应接收日期"))
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"),
+                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("层级流转")
+        verbose_name_plural = _("层级流转")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_hop_seq")]
+        indexes = [
+            # A window's arrivals: hops in transit to its region, oldest due first.
+            models.Index(fields=["to_region", "due"], name="hop_in_transit",
+                         condition=models.Q(received_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
 
 
 class CaseMaterialStatus(models.TextChoices):

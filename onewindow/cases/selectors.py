@@ -21,12 +21,12 @@ from onewindow.cases import deadlines
 from onewindow.cases.models import (
     Case,
     CaseEvent,
+    CaseHop,
     CaseMaterial,
     Certificate,
     ClockStop,
     Notice,
     Task,
-    TaskKind,
 )
 from onewindow.cases.numbers import normalise_code
 from onewindow.cases.workflow import CaseState, TaskState
@@ -38,6 +38,7 @@ from onewindow.workdays.selectors import get_calendar
 STAFF_VIEW_PERMS = (Perm.CASE_ACCEPT, Perm.CASE_REVIEW, Perm.SUPERVISE)
 _DETAIL_RELATED = (
     "item__basic", "version", "region", "department", "centre", "applicant", "certificate",
+    "intake_region",
 )
 
 
@@ -46,10 +47,17 @@ def _not_found() -> NotFound:
 
 
 def staff_scope_q(user: Any) -> Q:
-    """Cases a staff member may see: in scope for accepting, reviewing or supervising."""
+    """Cases a staff member may see: in scope for accepting, reviewing or supervising — by the
+    case's region, or (counter staff and supervisors) by the station that took it in."""
     q = Q(pk__in=[])
     for perm in STAFF_VIEW_PERMS:
         q |= access.scope_q(user, perm, region_field="region", department_field="department")
+    # Below the city, a station's or town's staff also see what they took in for a higher
+    # level (a city-wide grant sees every case by its region already).
+    for perm in (Perm.CASE_ACCEPT, Perm.SUPERVISE):
+        for g in access.grants_for(user, perm):
+            if g.department_id is None and len(g.region_prefix) > 4:
+                q |= Q(intake_region__prefix__startswith=g.region_prefix)
     return q
 
 
@@ -57,19 +65,22 @@ def can_view_as_staff(user: Any, case: Case) -> bool:
     if any(access.can(user, perm, region=case.region, department=case.department)
            for perm in STAFF_VIEW_PERMS):
         return True
+    if case.intake_region_id and any(access.can(user, perm, region=case.intake_region)
+                                     for perm in (Perm.CASE_ACCEPT, Perm.SUPERVISE)):
+        return True
     return is_participant(user, case)
 
 
 def is_participant(user: Any, case: Case) -> bool:
-    """A reviewer of a department asked for its parallel opinion (并联审批) sees the case —
-    the shared materials — though the case belongs to the lead department."""
+    """A reviewer of another department with a task on this case sees it — the shared
+    materials: a participant asked for its parallel opinion (并联审批), or a department of
+    another level holding a step of a case handled across levels (市区联动审批)."""
     deps = {(g.department_id, g.region_prefix) for g in access.grants_for(user, Perm.CASE_REVIEW)
             if g.department_id is not None}
     if not deps:
         return False
     return any(
-        t.kind == TaskKind.OPINION and any(
-            t.department_id == d and t.department.region.prefix.startswith(p) for d, p in deps)
+        any(t.department_id == d and t.department.region.prefix.startswith(p) for d, p in deps)
         for t in case.tasks.all()
     )
 
@@ -89,6 +100,8 @@ def _detail_queryset() -> QuerySet[Case]:
         Prefetch("tasks", queryset=Task.objects.select_related("department__region")
                  .order_by("seq")),
         Prefetch("stops", queryset=ClockStop.objects.order_by("started_on", "id")),
+        Prefetch("hops", queryset=CaseHop.objects.select_related("from_region", "to_region")
+                 .order_by("seq")),
         Prefetch("notices", queryset=Notice.objects.order_by("issued_at", "id")),
         Prefetch("events", queryset=CaseEvent.objects.order_by("seq")),
     )
@@ -153,6 +166,18 @@ def prereview_queue(*, user: Any) -> QuerySet[Case]:
     )
 
 
+def hops_in_transit(*, user: Any, limit: int = 100) -> list[CaseHop]:
+    """四级联动: files forwarded up to, and results sent down to, this window's regions and not
+    yet received — oldest due first."""
+    scope = access.scope_q(user, Perm.CASE_ACCEPT, region_field="to_region",
+                           department_field=None)
+    return list(
+        CaseHop.objects.filter(scope, received_at__isnull=True)
+        .select_related("case__item__basic", "case__applicant", "from_region", "to_region")
+        .order_by("due", "id")[:limit]
+    )
+
+
 def _inbox_q(user: Any) -> Q:
     q = Q(pk__in=[])
     for grant in access.grants_for(user, Perm.CASE_REVIEW):
@@ -177,9 +202,13 @@ _INBOX_FIELDS = (
 
 
 def inbox(*, user: Any, item_code: str | None = None, due_before: dt.date | None = None,
-          limit: int = 50, after: tuple[dt.date, int] | None = None) -> list[Task]:
-    """Active tasks the reviewer may work on, most urgent first (key-set paginated)."""
+          limit: int = 50, after: tuple[dt.date, int] | None = None,
+          green: bool | None = None) -> list[Task]:
+    """Active tasks the reviewer may work on, most urgent first (key-set paginated);
+    ``green`` keeps only (or leaves out) green-channel tasks (绿色通道), which go first."""
     qs = Task.objects.filter(_inbox_q(user), state=TaskState.ACTIVE)
+    if green is not None:
+        qs = qs.filter(green_channel=green)
     if item_code:
         qs = qs.filter(case__item__implementation_code=item_code)
     if due_before:

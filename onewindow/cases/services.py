@@ -14,25 +14,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.models import Applicant, Role, User
-from onewindow.cases import audit, deadlines, files, notices, numbers, process
+from onewindow.cases import audit, deadlines, files, green_channel, notices, numbers, process
 from onewindow.cases.forms_schema import clean_form_data
 from onewindow.cases.models import (
     Case,
     CaseEvent,
+    CaseHop,
     CaseMaterial,
     CaseMaterialStatus,
     Certificate,
     Channel,
     ClockStop,
     DeliveryMethod,
+    HopKind,
     MaterialOrigin,
     Notice,
     NoticeKind,
@@ -49,7 +53,8 @@ from onewindow.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from onewindow.core.masking import mask_phone
 from onewindow.notifications.models import Channel as NoteChannel
 from onewindow.notifications.services import Message, notifications_enqueue
-from onewindow.workdays.selectors import get_calendar
+from onewindow.regions.models import Region
+from onewindow.workdays.selectors import add_workdays, get_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +90,8 @@ def _text(value: str | None, field: str, *, required: bool, limit: int = MAX_REA
 def _lock(case: Case) -> Case:
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("region", "department", "applicant", "item__basic", "version", "centre")
+        .select_related("region", "department", "applicant", "item__basic", "version", "centre",
+                        "intake_region")
         .filter(pk=case.pk)
         .first()
     )
@@ -118,8 +124,18 @@ def _is_owner(actor: Any, case: Case) -> bool:
 
 
 def _require_staff(actor: Any, perm: Perm, case: Case) -> None:
-    if not access.can(actor, perm, region=case.region, department=case.department):
-        raise PermissionDenied(_("您没有权限办理这个办件。"))
+    if access.can(actor, perm, region=case.region, department=case.department):
+        return
+    # 就近办: the lower-level station that took the case in does the counter's work on it.
+    if perm == Perm.CASE_ACCEPT and at_intake(actor, case):
+        return
+    raise PermissionDenied(_("您没有权限办理这个办件。"))
+
+
+def at_intake(actor: Any, case: Case) -> bool:
+    """Whether ``actor`` is counter staff of the station that took this case in."""
+    return bool(case.intake_region_id) and access.can(actor, Perm.CASE_ACCEPT,
+                                                      region=case.intake_region)
 
 
 def _event(
@@ -246,7 +262,8 @@ def _public_version(item: ServiceItem) -> Any:
     return version
 
 
-def _applicant_for(actor: Any, applicant: Applicant, channel: str, item: ServiceItem) -> None:
+def _applicant_for(actor: Any, applicant: Applicant, channel: str, item: ServiceItem,
+                   intake_region: Region | None = None) -> None:
     if channel == Channel.ONLINE:
         if applicant.user_id != getattr(actor, "pk", None):
             raise NotFound(_("没有找到这个申请人。"))
@@ -254,6 +271,14 @@ def _applicant_for(actor: Any, applicant: Applicant, channel: str, item: Service
     perm = Perm.CASE_APPLY_AS_AGENT if channel == Channel.AGENT else Perm.CASE_ACCEPT
     if channel == Channel.API:
         perm = Perm.CASE_ACCEPT
+    if intake_region is not None:
+        # 就近办: a town centre or village station takes in an item of a level above it.
+        if intake_region.pk == item.region_id or not intake_region.is_within(item.region):
+            raise _field_error("intake_region", _("就近受理只适用于上级区划实施的事项，"
+                                                  "且受理站点须在其辖区内。"))
+        if not access.can(actor, perm, region=intake_region):
+            raise PermissionDenied(_("您没有权限在此受理这个事项。"))
+        return
     if not access.can(actor, perm, region=item.region, department=item.department):
         raise PermissionDenied(_("您没有权限在此受理这个事项。"))
 
@@ -268,6 +293,7 @@ def case_create(
     submit: bool = False,
     centre_id: int | None = None,
     ip: str | None = None,
+    intake_region: Region | None = None,
 ) -> Case:
     """Start a case (a draft, or submitted at once with ``submit``) under the item's current
     version. Online: the applicant for themself; at the window or by an agent: staff in scope.
@@ -277,7 +303,9 @@ def case_create(
     version = _public_version(item)
     if channel == Channel.ONLINE and not version.online:
         raise Conflict(_("该事项暂不支持网上办理，请到窗口申请。"), code="not_online")
-    _applicant_for(actor, applicant, channel, item)
+    if channel == Channel.ONLINE:
+        intake_region = None
+    _applicant_for(actor, applicant, channel, item, intake_region)
     data = clean_form_data(version.form_schema, form_data or {}, complete=submit)
     now = clock.now()
     today = timezone.localdate(now)
@@ -287,6 +315,7 @@ def case_create(
             case_no=numbers.case_number(region_code=item.region.code, on=today, serial=serial),
             query_code=numbers.query_code(), item=item, version=version, region=item.region,
             department=item.department, centre_id=centre_id, applicant=applicant,
+            intake_region=intake_region,
             created_by=actor if getattr(actor, "pk", None) else None, channel=channel,
             state=CaseState.DRAFT, form_data=data, created_at=now,
             is_instant=version.case_type == CaseType.INSTANT,
@@ -348,9 +377,13 @@ def case_save_form(*, actor: Any, case: Case, form_data: dict[str, Any],
 def _can_edit_application(actor: Any, case: Case) -> None:
     if _is_owner(actor, case):
         return
-    if case.channel != Channel.ONLINE and access.can(
+    if case.channel != Channel.ONLINE and (access.can(
         actor, Perm.CASE_ACCEPT, region=case.region, department=case.department
-    ):
+    ) or at_intake(actor, case)):
+        return
+    # A proxy agent (代办员) prepares the application they started for a villager.
+    if (case.channel == Channel.AGENT and case.created_by_id == getattr(actor, "pk", None)
+            and access.has_any(actor, Perm.CASE_APPLY_AS_AGENT)):
         return
     raise NotFound(_("没有找到这个办件。"))
 
@@ -694,10 +727,13 @@ def _start_clock(case: Case, *, actor: Any, deemed: bool) -> None:
     deadlines.set_case_dues(case, cal)
     specs = process.steps_for(case.item, case.version)
     today = clock.today()
+    # 绿色通道 (key projects and companies): every review task is marked and seen first.
+    green = green_channel.is_green_channel(case.applicant_id, case.region)
     tasks = []
     for seq, spec in enumerate(specs, start=1):
         task = Task(case=case, seq=seq, name=spec.name, role=spec.role,
-                    department_id=spec.department_id, limit_days=spec.limit_days)
+                    department_id=spec.department_id, limit_days=spec.limit_days,
+                    green_channel=green)
         if seq == 1:
             task.state, task.started_on = TaskState.ACTIVE, today
             deadlines.set_task_due(task, cal)
@@ -708,7 +744,8 @@ def _start_clock(case: Case, *, actor: Any, deemed: bool) -> None:
         task = Task(case=case, seq=OPINION_SEQ + i, kind=TaskKind.OPINION,
                     name=p.subject or _("并联审查意见"), role=Role.REVIEWER,
                     department_id=p.department_id, limit_days=p.limit_days,
-                    deemed_consent=p.deemed_consent, state=TaskState.ACTIVE, started_on=today)
+                    deemed_consent=p.deemed_consent, state=TaskState.ACTIVE, started_on=today,
+                    green_channel=green)
         deadlines.set_task_due(task, cal)
         tasks.append(task)
     Task.objects.bulk_create(tasks)
@@ -1085,6 +1122,12 @@ def _decide(case: Case, *, actor: Any, approve: bool, reason: str) -> Notice:
         cert_id = cert.pk
     kind = NoticeKind.APPROVAL if approve else NoticeKind.DENIAL
     notice = _issue_notice(case, kind, actor, extra)
+    if case.intake_region_id and case.intake_region_id != case.region_id:
+        # The result flows back down to where the applicant will collect it.
+        station = case.intake_region
+        assert station is not None
+        _send_hop(case, kind=HopKind.RETURN, actor=actor, from_region=case.region,
+                  to_region=station, note=str(_("决定书及证照下送")))
     transaction.on_commit(lambda: case_decided.send(
         sender=Case, case_id=case.pk, approved=approve, certificate_id=cert_id))
     return notice
@@ -1107,6 +1150,72 @@ def task_decide(*, actor: Any, task: Task, approve: bool, reason: str = "") -> N
                 notify=_("已作出%(d)s决定，请查看决定书并按约定方式领取结果。")
                 % {"d": _("准予许可") if approve else _("不予许可")})
     return notice
+
+
+# --- 四级联动: hops between levels ---------------------------------------------------------------
+
+
+def _hop_days(kind: str) -> int:
+    if kind == HopKind.PRELIMINARY:
+        return 20  # 行政许可法 art. 43: a lower level's preliminary review
+    return int(getattr(settings, "ONEWINDOW_HOP_DAYS", 2))
+
+
+def _send_hop(case: Case, *, kind: str, actor: Any, from_region: Region, to_region: Region,
+              note: str) -> CaseHop:
+    seq = (CaseHop.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+    days = _hop_days(kind)
+    return CaseHop.objects.create(
+        case=case, seq=seq, kind=kind, from_region=from_region, to_region=to_region,
+        sent_at=clock.now(), sent_by=actor if getattr(actor, "pk", None) else None,
+        limit_days=days, due=add_workdays(clock.today(), days).date, note=note)
+
+
+def case_forward(*, actor: Any, case: Case, note: str = "", preliminary: bool = False) -> CaseHop:
+    """The station that took the case in sends the accepted file (and paper materials) up to
+    the item's level; with ``preliminary`` it has reviewed it first (20 working days)."""
+    note = _text(note, "note", required=False, limit=500)
+    with transaction.atomic():
+        case = _lock(case)
+        station = case.intake_region
+        if station is None:
+            raise Conflict(_("本办件由实施机关直接受理，无需转报。"), code="not_intake")
+        if not at_intake(actor, case):
+            raise PermissionDenied(_("只有就近受理的站点可以转报这个办件。"))
+        check(case.state, Action.FORWARD)
+        if CaseHop.objects.filter(case=case, kind__in=[HopKind.FORWARD, HopKind.PRELIMINARY]
+                                  ).exists():
+            raise Conflict(_("这个办件已经转报，请勿重复转报。"), code="already_forwarded")
+        kind = HopKind.PRELIMINARY if preliminary else HopKind.FORWARD
+        hop = _send_hop(case, kind=kind, actor=actor, from_region=station,
+                        to_region=case.region, note=note)
+        _record(case, action=Action.FORWARD, actor=actor, role=_role_label(actor, case),
+                data={"hop": hop.seq, "kind": kind, "from": station.name,
+                      "to": case.region.name, "due": hop.due.isoformat(), "note": note},
+                notify=_("已由%(f)s转报%(t)s办理。") % {"f": station.name,
+                                                     "t": case.region.name})
+    return hop
+
+
+def hop_receive(*, actor: Any, hop: CaseHop) -> CaseHop:
+    """The other end confirms the file (or the result) arrived; late arrivals stay on record."""
+    with transaction.atomic():
+        case = _lock(Case(pk=hop.case_id))
+        hop = CaseHop.objects.select_for_update().select_related("to_region").get(pk=hop.pk)
+        if not access.can(actor, Perm.CASE_ACCEPT, region=hop.to_region):
+            raise NotFound(_("没有找到这个流转件。"))
+        if hop.received_at is not None:
+            raise Conflict(_("这个流转件已经接收。"), code="already_received")
+        check(case.state, Action.RECEIVE_HOP)
+        hop.received_at, hop.received_by = clock.now(), actor
+        hop.save(update_fields=["received_at", "received_by"])
+        late = clock.today() > hop.due
+        _record(case, action=Action.RECEIVE_HOP, actor=actor, role=_role_label(actor, case),
+                data={"hop": hop.seq, "kind": hop.kind, "at": hop.to_region.name,
+                      "late": late},
+                notify=(_("办理结果已送达%(at)s，请到该处领取。") % {"at": hop.to_region.name}
+                        if hop.kind == HopKind.RETURN else None))
+    return hop
 
 
 # --- delivery (统一出件) ------------------------------------------------------------------------
@@ -1190,5 +1299,5 @@ __all__ = [
     "case_supply", "case_accept", "case_refuse", "cases_deem_accepted", "case_decide_on_spot",
     "task_pass", "task_return", "task_request_more", "task_start_special", "case_resume",
     "case_extend", "task_decide", "case_supply_tolerated", "case_deliver", "reusable_sources",
-    "may_work_on", "task_opinion",
+    "may_work_on", "task_opinion", "case_forward", "hop_receive", "at_intake",
 ]

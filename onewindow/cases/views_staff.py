@@ -38,11 +38,13 @@ from onewindow.cases.forms import ApplicationForm, display_value, prefill, schem
 from onewindow.cases.models import (
     Case,
     CaseEvent,
+    CaseHop,
     CaseMaterial,
     CaseMaterialStatus,
     Channel,
     ClockStop,
     DeliveryMethod,
+    HopKind,
     StopKind,
     Task,
     TaskKind,
@@ -188,8 +190,12 @@ def window(request: HttpRequest) -> HttpResponse:
         end = _notice_period_end(case) if case.state == CaseState.SUBMITTED else None
         queue.append({"case": case, "notice_end": end,
                       "chip": _chip(end) if end else None})
+    today = clock.today()
+    arrivals = [{"h": h, "late": h.due < today} for h in selectors.hops_in_transit(
+        user=request.user)]
     return render(request, "cases/staff_window.html", _ctx(
         request, queue=queue, more=more, lookup=forms_staff.ApplicantLookupForm(),
+        arrivals=arrivals,
     ))
 
 
@@ -364,8 +370,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
             after = (dt.date.fromisoformat(cursor[0]), cursor[1])
         except ValueError:
             after = None
+    # 绿色通道 first: the first page opens with every green-channel task (key projects and
+    # companies), then the rest, most urgent first, paged by (due, id).
+    green = [] if after else selectors.inbox(user=request.user, item_code=item_code,
+                                             due_before=due_before, limit=PAGE, green=True)
     tasks = selectors.inbox(user=request.user, item_code=item_code, due_before=due_before,
-                            limit=PAGE + 1, after=after)
+                            limit=PAGE + 1, after=after, green=False)
     more = None
     if len(tasks) > PAGE:
         tasks = tasks[:PAGE]
@@ -375,7 +385,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         more = "?" + urlencode(query)
     rows = [{"task": t, "case": t.case,
              "chip": _chip(t.due, stopped=t.case.state == CaseState.SUSPENDED)}
-            for t in tasks]
+            for t in [*green, *tasks]]
     return render(request, "cases/staff_inbox.html", _ctx(
         request, rows=rows, filters=filters, more=more, paged=bool(after),
     ))
@@ -439,6 +449,8 @@ class Abilities:
     is_last: bool
     allowed: set[Action]
     shown: dict[str, bool] = field(default_factory=dict)
+    intake: bool = False  # counter staff of the station that took the case in (就近办)
+    pending_hop: CaseHop | None = None  # a hop in transit to this user's region
 
 
 # action name -> (workflow action, which ability gates it)
@@ -456,6 +468,8 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "special": (Action.START_SPECIAL, "task"),
     "decide": (Action.APPROVE, "task"),
     "opinion": (Action.OPINION, "task"),
+    "forward": (Action.FORWARD, "intake"),
+    "receive_hop": (Action.RECEIVE_HOP, "pending_hop"),
     "resume": (Action.RESUME, "review"),
     "extend": (Action.EXTEND, "head"),
     "supply_tolerated": (Action.SUPPLY_TOLERATED, "accept"),
@@ -490,7 +504,13 @@ def _abilities(user: Any, case: Case) -> Abilities:
         earlier=[t for t in steps if is_step and task and t.seq < task.seq],
         is_last=bool(is_step and task and not any(t.seq > task.seq for t in steps)),
         allowed=set(allowed_actions(case.state)),
+        intake=services.at_intake(user, case),
     )
+    hops = list(case.hops.all())
+    ab.pending_hop = next((h for h in hops if h.received_at is None and access.can(
+        user, Perm.CASE_ACCEPT, region=h.to_region)), None)
+    if ab.intake and not ab.accept:
+        ab.accept = True  # the station does the counter's work on what it took in
     materials = list(case.materials.all())
     extra = {
         "accept_tolerant": any(m.tolerable and m.status != CaseMaterialStatus.VERIFIED
@@ -502,6 +522,7 @@ def _abilities(user: Any, case: Case) -> Abilities:
         "request_more": is_step,
         "special": is_step,
         "opinion": task is not None and task.kind == TaskKind.OPINION,
+        "forward": not any(h.kind != HopKind.RETURN for h in hops),
         "extend": not case.extension_days,
         "supply_tolerated": any(m.status == CaseMaterialStatus.TOLERATED for m in materials),
         "check_all": any(m.status in (CaseMaterialStatus.PENDING, CaseMaterialStatus.PROVIDED)
@@ -667,6 +688,8 @@ def _case_context(request: HttpRequest, case: Case, *, ab: Abilities | None = No
         case=case,
         ab=ab,
         shown=ab.shown,
+        supervise=access.can(request.user, Perm.SUPERVISE, region=case.region,
+                             department=case.department),
         any_action=any(ab.shown.values()),
         materials=[{"m": m, "chip": chips[m.pk],
                     "error": error if error_material == m.pk else None} for m in materials],
@@ -675,6 +698,10 @@ def _case_context(request: HttpRequest, case: Case, *, ab: Abilities | None = No
         tolerated=[m for m in materials if m.status == CaseMaterialStatus.TOLERATED],
         tasks=[{"t": t, "name": names.get(t.actor_id or 0, "")} for t in tasks
                if t.kind == TaskKind.STEP],
+        hops=[{"h": h, "late": (h.received_at is None and h.due < clock.today())
+                                or (h.received_at is not None
+                                    and timezone.localdate(h.received_at) > h.due)}
+              for h in case.hops.all()],
         opinions=[{"t": t, "name": names.get(t.actor_id or 0, ""),
                    "chip": _chip(t.due, stopped=stopped) if t.state == TaskState.ACTIVE
                    else None} for t in tasks if t.kind == TaskKind.OPINION],
@@ -880,6 +907,19 @@ def _do_opinion(request: HttpRequest, case: Case, ab: Abilities) -> str:
         "d": _("同意") if agree else _("不同意"), "dep": task.department.name}
 
 
+def _do_forward(request: HttpRequest, case: Case, ab: Abilities) -> str:
+    hop = services.case_forward(actor=request.user, case=case,
+                                note=request.POST.get("note", "")[:500],
+                                preliminary=request.POST.get("preliminary") == "1")
+    return _("已转报%(to)s，应于 %(due)s 前接收。") % {"to": hop.to_region.name, "due": hop.due}
+
+
+def _do_receive_hop(request: HttpRequest, case: Case, ab: Abilities) -> str:
+    assert ab.pending_hop is not None  # _require made sure
+    hop = services.hop_receive(actor=request.user, hop=ab.pending_hop)
+    return _("已接收（%(kind)s）。") % {"kind": hop.get_kind_display()}
+
+
 def _do_resume(request: HttpRequest, case: Case, ab: Abilities) -> str:
     _same_version(request, case)
     data = _clean(forms_staff.ResumeForm(request.POST))
@@ -918,7 +958,7 @@ HANDLERS: dict[str, Handler] = {
     "accept_tolerant": _do_accept_tolerant, "supplement": _do_supplement,
     "refuse": _do_refuse, "on_spot": _do_on_spot, "pass": _do_pass, "return": _do_return,
     "request_more": _do_request_more, "special": _do_special, "decide": _do_decide,
-    "opinion": _do_opinion,
+    "opinion": _do_opinion, "forward": _do_forward, "receive_hop": _do_receive_hop,
     "resume": _do_resume, "extend": _do_extend, "supply_tolerated": _do_supply_tolerated,
     "deliver": _do_deliver,
 }

@@ -53,6 +53,8 @@ class Action(models.TextChoices):
     DELIVER = "deliver", gettext_lazy("送达出件")
     OPINION = "opinion", gettext_lazy("并联审查意见")
     OPINION_TIMEOUT = "opinion_timeout", gettext_lazy("并联意见超时")
+    FORWARD = "forward", gettext_lazy("转报上级")
+    RECEIVE_HOP = "receive_hop", gettext_lazy("接收流转件")
 
 
 S = CaseState
@@ -86,6 +88,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseState], CaseState | None]] = {
     # clock is stopped for supplements); the lead closes late ones when it decides.
     A.OPINION: (frozenset({S.IN_REVIEW, S.SUSPENDED}), None),
     A.OPINION_TIMEOUT: (frozenset({S.IN_REVIEW}), None),
+    # 四级联动: the station forwards the accepted file up; each hop is received at the other end.
+    A.FORWARD: (frozenset({S.IN_REVIEW, S.SUSPENDED}), None),
+    A.RECEIVE_HOP: (frozenset({S.IN_REVIEW, S.SUSPENDED, S.DECIDED}), None),
 }
 
 # States in which the legal clock runs (办理时限计时中).

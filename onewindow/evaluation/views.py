@@ -55,6 +55,11 @@ def _ip(request: HttpRequest) -> str:
 # --- rating (phone-first) ------------------------------------------------------------------------
 
 
+# The colour of the follow-up's state on the applicant's page (the portal's pill classes).
+_FOLLOW_UP_PILL = {FollowUpState.OPEN: "submitted", FollowUpState.CALLED: "in_review",
+                   FollowUpState.ANSWERED: "suspended", FollowUpState.CLOSED: "completed"}
+
+
 def _rate_page(request: HttpRequest, service: services.Service, *, channel: str,
                purpose: str = InvitationPurpose.FIRST, back: str = "") -> HttpResponse:
     evaluation = selectors.evaluation_of(service.kind, service.ref)
@@ -62,7 +67,9 @@ def _rate_page(request: HttpRequest, service: services.Service, *, channel: str,
     second = bool(fu and fu.state == FollowUpState.ANSWERED and evaluation
                   and evaluation.second_level is None)
     ctx: dict[str, Any] = {"service": service, "evaluation": evaluation, "follow_up": fu,
-                           "second": second, "levels": _levels(), "back": back}
+                           "second": second, "levels": _levels(), "back": back,
+                           "today": clock.today(),
+                           "fu_pill": _FOLLOW_UP_PILL.get(fu.state, "") if fu else ""}
     status = 200
     if request.method == "POST":
         try:

@@ -118,11 +118,19 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.evaluation.demo import load_demo_evaluations
 
         load_demo_evaluations()
+        from onewindow.enterprise.demo import load_demo_enterprise
+
+        load_demo_enterprise()
         # Supervision's first scan raises the cards of the demo's late cases (quietly), and
         # the dashboards' roll-up starts from everything loaded.
         from onewindow.supervision.services import supervision_scan
 
         supervision_scan()
+        # Last month's window assessment, computed and published (after the scan: red cards
+        # cap a window's grade).
+        from onewindow.assessment.demo import load_demo_assessment
+
+        load_demo_assessment()
         from onewindow.stats.rollup import stats_rebuild
 
         stats_rebuild()

@@ -26,8 +26,6 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.cases.models import Case
 from onewindow.regions.models import Region
 
-NO_DUE = "9999-12-31"  # OpenFigures.due for cases without a promised due date
-
 
 class CaseFact(models.Model):
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE,
@@ -133,6 +131,26 @@ class DailyRatings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} L{self.level}: {self.n}"
+
+
+class MonthlyRatings(models.Model):
+    """The day rows of :class:`DailyRatings` summed per month (periods read whole months here)."""
+
+    month = models.DateField()
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    department_id = models.IntegerField(default=0)
+    level = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每月评价统计")
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(
+            fields=["month", "region", "department_id", "level"], name="stats_mratings_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} L{self.level}: {self.n}"
 
 
 class DailyAlerts(models.Model):

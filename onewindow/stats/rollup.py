@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from onewindow.cases.deadlines import days_between
@@ -42,6 +42,7 @@ from onewindow.stats.models import (
     DailyFigures,
     DailyRatings,
     MonthlyFigures,
+    MonthlyRatings,
     OpenFigures,
     RollupState,
 )
@@ -253,7 +254,8 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def recount_rating_days(days: Iterable[dt.date]) -> None:
-    for day in sorted(set(days)):
+    days = sorted(set(days))
+    for day in days:
         start, end = _day_bounds(day)
         DailyRatings.objects.filter(day=day).delete()
         DailyRatings.objects.bulk_create([
@@ -262,6 +264,16 @@ def recount_rating_days(days: Iterable[dt.date]) -> None:
             for r in Evaluation.objects.filter(created_at__gte=start, created_at__lt=end,
                                                excluded=False)
             .values("region_id", "department_id", "level").annotate(n=Count("id"))
+        ])
+    # The months of those days, summed again from their day rows.
+    for month in sorted({_month(d) for d in days}):
+        MonthlyRatings.objects.filter(month=month).delete()
+        nxt = (month + dt.timedelta(days=32)).replace(day=1)
+        MonthlyRatings.objects.bulk_create([
+            MonthlyRatings(month=month, region_id=r["region_id"],
+                           department_id=r["department_id"], level=r["level"], n=r["n"])
+            for r in DailyRatings.objects.filter(day__gte=month, day__lt=nxt)
+            .values("region_id", "department_id", "level").annotate(n=Sum("n"))
         ])
 
 
@@ -353,7 +365,6 @@ def stats_verify() -> list[str]:
     """Compare the roll-up with direct counts over the cases, per region and department:
     received, accepted, decided and the open cases per state. Returns the differences found
     (empty when the dashboards are right). Reads every case: an operator's check, not a job."""
-    from django.db.models import Sum
 
     problems: list[str] = []
     direct: dict[tuple[int, int, str], int] = defaultdict(int)
@@ -372,16 +383,16 @@ def stats_verify() -> list[str]:
     for row in (DailyFigures.objects.values("region_id", "department_id")
                 .annotate(received=Sum("received"), accepted=Sum("accepted"),
                           decided=Sum("decided"))):
-        for key in ("received", "accepted", "decided"):
-            rolled[(row["region_id"], row["department_id"], key)] += row[key] or 0
+        for counter in ("received", "accepted", "decided"):
+            rolled[(row["region_id"], row["department_id"], counter)] += row[counter] or 0
     for r, d, st, n in (OpenFigures.objects.values("region_id", "department_id", "state")
                         .annotate(n=Sum("n"))
                         .values_list("region_id", "department_id", "state", "n")):
         rolled[(r, d, f"open:{st}")] += n
-    for key in sorted(set(direct) | set(rolled)):
-        if direct.get(key, 0) != rolled.get(key, 0):
-            problems.append(f"区划 {key[0]} 部门 {key[1]} {key[2]}：办件 {direct.get(key, 0)}，"
-                            f"统计 {rolled.get(key, 0)}")
+    for k in sorted(set(direct) | set(rolled)):
+        if direct.get(k, 0) != rolled.get(k, 0):
+            problems.append(f"区划 {k[0]} 部门 {k[1]} {k[2]}：办件 {direct.get(k, 0)}，"
+                            f"统计 {rolled.get(k, 0)}")
     return problems
 
 
@@ -463,6 +474,7 @@ def stats_rebuild() -> RefreshResult:
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
         top_event = CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
         for model in (CaseFact, DailyFigures, MonthlyFigures, OpenFigures, DailyRatings,
+                      MonthlyRatings,
                       DailyAlerts):
             model.objects.all().delete()
         if connection.vendor == "postgresql":

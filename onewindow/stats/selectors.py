@@ -43,6 +43,7 @@ from onewindow.stats.models import (
     DailyFigures,
     DailyRatings,
     MonthlyFigures,
+    MonthlyRatings,
     OpenFigures,
 )
 from onewindow.stats.rollup import COUNTERS, NO_DUE
@@ -169,6 +170,15 @@ def scope_for(user: Any, *, region_code: str = "", department_id: int | None = N
     grants = access.grants_for(user, Perm.STATS_VIEW)
     if not grants:
         raise PermissionDenied(_("您没有查看统计数据的权限。"), code="forbidden")
+    if region_code and not (len(region_code) == 12 and region_code.isascii()
+                            and region_code.isdigit()):
+        raise NotFound(_("没有这个区划。"), code="not_found")
+    if not region_code and department_id is not None:
+        # A department asked for on its own: look in its own region.
+        dep = Department.objects.filter(pk=department_id).select_related("region").first()
+        if dep is None:
+            raise NotFound(_("没有这个部门。"), code="not_found")
+        region_code = dep.region.code
     if region_code:
         region = Region.objects.filter(code=region_code).first()
         if region is None:
@@ -205,8 +215,47 @@ def _subtree(region: Region) -> dict[int, str]:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _sum_counters(qs: Any) -> dict[str, Any]:
-    return qs.aggregate(**{k: Sum(k) for k in COUNTERS})
+def _spans(period: Period) -> tuple[Q, Q | None]:
+    """A period as day rows at its ragged edges and month rows for the whole months between:
+    a year's figures read a dozen month rows per department instead of 365 day rows."""
+    start, end = period.start, period.end
+    assert start is not None and end is not None
+    first_full = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)
+                                                ).replace(day=1)
+    after_end = end + dt.timedelta(days=1)
+    last_full = end if after_end.day == 1 else end.replace(day=1) - dt.timedelta(days=1)
+    if first_full > last_full:
+        return Q(day__gte=start, day__lte=end), None
+    days = Q(pk__in=[])
+    if start < first_full:
+        days |= Q(day__gte=start, day__lt=first_full)
+    if last_full < end:
+        days |= Q(day__gt=last_full, day__lte=end)
+    return days, Q(month__gte=first_full, month__lte=last_full.replace(day=1))
+
+
+def _counter_rows(scope: Scope, period: Period, ids: list[int], by: list[str]
+                  ) -> list[dict[str, Any]]:
+    """Counters summed per ``by`` over the period (day and month rows together)."""
+    days, months = _spans(period)
+    sums = {k: Sum(k) for k in COUNTERS}
+    rows = list(DailyFigures.objects.filter(scope.q(ids)).filter(days).values(*by)
+                .annotate(**sums))
+    if months is not None:
+        rows += list(MonthlyFigures.objects.filter(scope.q(ids)).filter(months).values(*by)
+                     .annotate(**sums))
+    return rows
+
+
+def _rating_rows(scope: Scope, period: Period, ids: list[int], by: list[str]
+                 ) -> list[dict[str, Any]]:
+    days, months = _spans(period)
+    rows = list(DailyRatings.objects.filter(scope.q(ids)).filter(days)
+                .values(*by, "level").annotate(n=Sum("n")))
+    if months is not None:
+        rows += list(MonthlyRatings.objects.filter(scope.q(ids)).filter(months)
+                     .values(*by, "level").annotate(n=Sum("n")))
+    return rows
 
 
 def live(scope: Scope, *, today: dt.date | None = None) -> Live:
@@ -235,8 +284,8 @@ def _add_live(out: Live, state: str, due: dt.date, n: int, today: dt.date) -> No
 def totals(scope: Scope, period: Period, *, today: dt.date | None = None) -> Figures:
     ids = list(_subtree(scope.region))
     f = Figures(key=scope.region.code, label=scope.label)
-    f.add(_sum_counters(DailyFigures.objects.filter(scope.q(ids), day__gte=period.start,
-                                                    day__lte=period.end)))
+    for row in _counter_rows(scope, period, ids, []):
+        f.add(row)
     rated = ratings(scope, period, ids=ids)
     f.rated = sum(rated.values())
     f.satisfied = sum(n for lv, n in rated.items() if lv in SATISFIED)
@@ -248,10 +297,8 @@ def totals(scope: Scope, period: Period, *, today: dt.date | None = None) -> Fig
 def ratings(scope: Scope, period: Period, *, ids: list[int] | None = None) -> dict[int, int]:
     ids = ids if ids is not None else list(_subtree(scope.region))
     out = dict.fromkeys(range(1, 6), 0)
-    for level, n in (DailyRatings.objects.filter(scope.q(ids), day__gte=period.start,
-                                                 day__lte=period.end)
-                     .values("level").annotate(n=Sum("n")).values_list("level", "n")):
-        out[level] = n
+    for row in _rating_rows(scope, period, ids, []):
+        out[row["level"]] += row["n"] or 0
     return out
 
 
@@ -277,24 +324,34 @@ def complaints(scope: Scope, period: Period) -> dict[str, int]:
 def _grouped(scope: Scope, period: Period, ids: list[int], by: str,
              today: dt.date) -> dict[int, Figures]:
     """Figures per ``region_id`` or ``department_id`` (rows of the roll-up tables)."""
-    out: dict[int, Figures] = defaultdict(Figures)
-    base = scope.q(ids)
-    for row in (DailyFigures.objects.filter(base, day__gte=period.start, day__lte=period.end)
-                .values(by).annotate(**{k: Sum(k) for k in COUNTERS})):
-        out[row[by]].add(row)
-    for key, level, n in (DailyRatings.objects.filter(base, day__gte=period.start,
-                                                      day__lte=period.end)
-                          .values(by, "level").annotate(n=Sum("n"))
-                          .values_list(by, "level", "n")):
-        out[key].rated += n
-        if level in SATISFIED:
-            out[key].satisfied += n
-    for key, state, due, n in (OpenFigures.objects.filter(base).values(by, "state", "due")
-                               .annotate(n=Sum("n")).values_list(by, "state", "due", "n")):
+    return {k: f for (k, _other), f in _by_pair(scope, period, ids, today, keys=(by,)).items()}
+
+
+def _by_pair(scope: Scope, period: Period, ids: list[int], today: dt.date,
+             keys: tuple[str, ...] = ("region_id", "department_id")
+             ) -> dict[tuple[int, int], Figures]:
+    """One pass over the roll-up: figures per (region, department) — or per one of them —
+    from which totals, child regions and departments are all summed in Python."""
+    out: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    by = list(keys)
+
+    def key(row: dict[str, Any]) -> tuple[int, int]:
+        return (row[by[0]], row[by[1]] if len(by) > 1 else 0)
+
+    for row in _counter_rows(scope, period, ids, by):
+        out[key(row)].add(row)
+    for row in _rating_rows(scope, period, ids, by):
+        f = out[key(row)]
+        f.rated += row["n"] or 0
+        if row["level"] in SATISFIED:
+            f.satisfied += row["n"] or 0
+    for row in (OpenFigures.objects.filter(scope.q(ids)).values(*by, "state", "due")
+                .annotate(n=Sum("n"))):
         lv = Live()
-        _add_live(lv, state, due, n, today)
-        out[key].overdue += lv.overdue
-        out[key].in_progress += lv.in_progress
+        _add_live(lv, row["state"], row["due"], row["n"], today)
+        f = out[key(row)]
+        f.overdue += lv.overdue
+        f.in_progress += lv.in_progress
     return out
 
 
@@ -365,10 +422,11 @@ def monthly_trend(scope: Scope, *, months: int = 12, today: dt.date | None = Non
                 .values("month").annotate(**{k: Sum(k) for k in COUNTERS})):
         if row["month"] in out:
             out[row["month"]].add(dict(row))
-    for day, level, n in (DailyRatings.objects.filter(scope.q(ids), day__gte=month_list[0])
-                          .values("day", "level").annotate(n=Sum("n"))
-                          .values_list("day", "level", "n")):
-        f = out.get(day.replace(day=1))
+    for month, level, n in (MonthlyRatings.objects.filter(scope.q(ids),
+                                                          month__gte=month_list[0])
+                            .values("month", "level").annotate(n=Sum("n"))
+                            .values_list("month", "level", "n")):
+        f = out.get(month)
         if f is not None:
             f.rated += n
             f.satisfied += n if level in SATISFIED else 0
@@ -376,15 +434,48 @@ def monthly_trend(scope: Scope, *, months: int = 12, today: dt.date | None = Non
 
 
 def dashboard(scope: Scope, period: Period, *, today: dt.date | None = None) -> Dashboard:
+    """Every block of the dashboard, from one pass over each roll-up table."""
     today = today or clock.today()
-    t = totals(scope, period, today=today)
+    subtree = _subtree(scope.region)
+    ids = list(subtree)
+    pairs = _by_pair(scope, period, ids, today)
+    t = Figures(key=scope.region.code, label=scope.label)
+    lv = live(scope, today=today)
+    rated: dict[int, int] = dict.fromkeys(range(1, 6), 0)
+    for row in _rating_rows(scope, period, ids, []):
+        rated[row["level"]] += row["n"] or 0
+    for f in pairs.values():
+        _merge(t, f)
+    t.overdue, t.in_progress = lv.overdue, lv.in_progress
+
+    # Child regions: each (region, department) pair summed into the child above its region.
+    children: list[Figures] = []
+    if scope.department is None:
+        kids = list(Region.objects.filter(parent=scope.region).order_by("code"))
+        rows = {c.pk: Figures(key=c.code, label=c.name) for c in kids}
+        own = Figures(key=scope.region.code,
+                      label=_("%(name)s本级") % {"name": scope.region.name})
+        for (region_id, _dep), f in pairs.items():
+            prefix = subtree.get(region_id, "")
+            _merge(next((rows[c.pk] for c in kids if prefix.startswith(c.prefix)), own), f)
+        children = [f for f in (own, *rows.values())
+                    if f is not own or f.received or f.decided or f.in_progress]
+
+    deps: dict[int, Figures] = defaultdict(Figures)
+    for (_region, dep_id), f in pairs.items():
+        _merge(deps[dep_id], f)
+    names = dict(Department.objects.filter(pk__in=list(deps)).values_list("id", "name"))
+    departments = []
+    for dep_id, f in deps.items():
+        f.key, f.label = dep_id, names.get(dep_id, _("未指定部门"))
+        departments.append(f)
+    departments.sort(key=lambda f: (-f.decided, -f.received, f.label))
+    top = sorted((f for f in departments if f.overdue), key=lambda f: -f.overdue)[:10]
     return Dashboard(
-        scope=scope, period=period, totals=t, live=live(scope, today=today),
-        ratings=ratings(scope, period), alerts=alerts(scope, period),
-        complaints=complaints(scope, period),
-        children=by_child_region(scope, period, today=today) if scope.department is None else [],
-        departments=by_department(scope, period, today=today),
-        top_overdue=top_overdue_departments(scope, today=today),
+        scope=scope, period=period, totals=t, live=lv, ratings=rated,
+        alerts=alerts(scope, period), complaints=complaints(scope, period),
+        children=children, departments=departments,
+        top_overdue=[Figures(key=f.key, label=f.label, overdue=f.overdue) for f in top],
         trend=monthly_trend(scope, today=today),
     )
 

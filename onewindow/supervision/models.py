@@ -58,12 +58,13 @@ class AlertKind(models.TextChoices):
     DECIDED_LATE = "decided_late", _("超法定时限作出决定")
     MISSING_STEPS = "missing_steps", _("未经规定环节即作出决定")
     BACKDATED = "backdated", _("体外受理后补录")
+    HOP_LATE = "hop_late", _("层级流转超时（转报或下送逾期）")
 
 
 LEVELS = {
     AlertKind.REMINDER: 1, AlertKind.YELLOW: 2, AlertKind.RED: 3,
     AlertKind.REFUSED_WITHOUT_REASON: 3, AlertKind.DECIDED_LATE: 3,
-    AlertKind.MISSING_STEPS: 3, AlertKind.BACKDATED: 2,
+    AlertKind.MISSING_STEPS: 3, AlertKind.BACKDATED: 2, AlertKind.HOP_LATE: 2,
 }
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.models import Role, RoleAssignment
-from onewindow.cases.models import Case, CaseEvent, Task
+from onewindow.cases.models import Case, CaseEvent, CaseHop, HopKind, Task
 from onewindow.cases.workflow import Action, CaseState, TaskState
 from onewindow.core import clock
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -111,6 +111,7 @@ class _Hit:
     task: Any = None
     due: dt.date | None = None
     detail: str = ""
+    ref: int = 0  # tells apart several alerts of one kind on one case without a task (hops)
 
 
 CASE_FIELDS = ("id", "case_no", "state", "region_id", "department_id", "promised_due",
@@ -296,6 +297,18 @@ def supervision_scan(*, max_events: int = MAX_EVENTS) -> ScanResult:
                     seen_tasks.add(task.pk)
                     pending.extend(_due_hits(rules, task.case, task.due, today, task=task))
                     flush()
+        # 3. 四级联动: files forwarded up or results sent down and not received in time
+        #    (late forwarding of a preliminary review is an irregularity of its own).
+        late_hops = list(CaseHop.objects.filter(received_at__isnull=True, due__lt=today)
+                         .values_list("case_id", "seq", "kind", "due", "to_region__name")
+                         .order_by("due", "id")[:max_events])
+        hop_cases = {c.pk: c for c in _cases(Q(pk__in={h[0] for h in late_hops}))}
+        for case_id, seq, kind, due, to_name in late_hops:
+            if case_id in hop_cases:
+                pending.append(_Hit(kind=AlertKind.HOP_LATE, case=hop_cases[case_id], due=due,
+                                    ref=seq, detail=f"{HopKind(kind).label}未在 {due} 前由"
+                                                    f"{to_name}接收"))
+                flush()
         flush(force=True)
         result.candidates = len(seen_cases) + len(seen_tasks)
         state.red_through = today
@@ -310,7 +323,7 @@ def supervision_scan(*, max_events: int = MAX_EVENTS) -> ScanResult:
 
 
 def _key(hit: _Hit) -> str:
-    return f"{hit.kind}:{hit.case.pk}:{hit.task.pk if hit.task is not None else 0}"
+    return f"{hit.kind}:{hit.case.pk}:{hit.task.pk if hit.task is not None else hit.ref}"
 
 
 def _raise(hits: Iterable[_Hit], *, notify: bool = True) -> dict[str, int]:

@@ -116,7 +116,7 @@ def test_an_applicant_rates_badly_on_a_phone_and_the_handler_follows_up(
     assert "已统一补正口径" in phone.locator(".rate-response").inner_text()
     phone.locator("label[for=level-2]").click()
     with phone.expect_navigation(url=re.compile(r"\?done=1$")):
-        phone.get_by_role("button", name="提交评价").click()
+        phone.get_by_role("button", name="提交再评价").click()
     assert "再评价：满意" in phone.locator(".rate-done").inner_text()
     phone.screenshot(path=str(artifacts / "evaluation-second-rating-phone.png"), full_page=True)
     e.refresh_from_db()

@@ -253,3 +253,28 @@ def test_a_decision_is_signalled_after_commit(world, django_capture_on_commit_ca
                         "certificate_id": case.certificate.pk}]
     finally:
         case_decided.disconnect(receiver)
+
+
+def test_green_channel_tasks_are_marked_and_come_first(client, world):
+    """绿色通道: a registered resolver (the enterprise app in production) marks every task of
+    its applicants' cases, and the inbox opens with them ahead of more urgent ordinary ones."""
+    from onewindow.cases import green_channel
+
+    ordinary = world.accepted_case()
+
+    def resolver(applicant_id: int, region: Any) -> bool:
+        return applicant_id == world.applicant.pk and region == world.regions["d1"]
+
+    green_channel.register_green_channel_resolver(resolver)
+    try:
+        green = world.accepted_case()
+    finally:
+        green_channel.unregister_green_channel_resolver(resolver)
+    assert set(Task.objects.filter(case=green).values_list("green_channel", flat=True)) == {True}
+    assert set(Task.objects.filter(case=ordinary).values_list("green_channel",
+                                                              flat=True)) == {False}
+    # The ordinary case is older (due no later), yet the green one is listed first.
+    client.force_login(world.reviewer)
+    html = client.get("/workbench/cases/inbox/").content.decode()
+    assert html.index(green.case_no) < html.index(ordinary.case_no)
+    assert html.count(green.case_no) == html.count(ordinary.case_no)  # listed once each

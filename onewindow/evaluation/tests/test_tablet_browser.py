@@ -7,8 +7,6 @@ same page works by reloading. Screenshots go to /tmp/shots_tablet/."""
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,20 +49,7 @@ def _tablet_routes(settings: Any) -> None:
     settings.ONEWINDOW_TABLET_POLL_SECONDS = POLL_SECONDS
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM} (required in CI)")
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+# ``browser``: the session's one Chromium (the project's conftest.py).
 
 
 def tablet_page(browser: Any, *, javascript: bool = True) -> Any:

@@ -10,7 +10,6 @@ import pytest
 from onewindow.accounts.models import Role
 from onewindow.cases import services
 from onewindow.cases.models import Case, Task
-from onewindow.cases.tests.conftest import world  # noqa: F401 - the cases app's data
 from onewindow.cases.workflow import TaskState
 from onewindow.core import clock
 from onewindow.core.errors import NotFound, PermissionDenied

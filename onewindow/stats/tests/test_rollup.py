@@ -137,6 +137,13 @@ def assert_equal_everywhere(today: dt.date) -> int:
         for period in _periods(today):
             assert rolled(scope, period, today) == direct(scope, period, today), (
                 scope.label, period)
+            # The dashboard's one-pass blocks agree with the single figures.
+            board = selectors.dashboard(scope, period, today=today)
+            alone = selectors.totals(scope, period, today=today)
+            assert board.totals.as_dict() == alone.as_dict(), (scope.label, period)
+            for part in ([board.departments] + ([board.children] if board.children else [])):
+                for field in ("received", "decided", "on_time", "overdue", "rated"):
+                    assert sum(getattr(f, field) for f in part) == getattr(alone, field)
             checked += 1
     return checked
 
