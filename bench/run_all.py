@@ -25,6 +25,8 @@ SCRIPTS = [
     ["bench_hall_stream.py"],
     ["bench_hotline_orders.py"],
     ["bench_supervision.py"],
+    ["bench_stats.py"],  # 10,000,000 cases: about an hour to build the first time
+    ["bench_parallel.py"],  # re-uses the statistics database
 ]
 
 
@@ -38,7 +40,8 @@ def main() -> int:
         run_env = dict(env)
         own_database = {"bench_cases.py": "_cases", "bench_hotline_orders.py": "_orders",
                         "bench_supervision.py": "_supervision", "bench_hall.py": "_hall",
-                        "bench_hall_stream.py": "_screen"}
+                        "bench_hall_stream.py": "_screen", "bench_stats.py": "_stats",
+                        "bench_parallel.py": "_stats"}
         if script[0] in own_database:
             run_env["DATABASE_URL"] = env["DATABASE_URL"].rstrip("/") + own_database[script[0]]
         result = subprocess.run([sys.executable, str(HERE / script[0]), *script[1:]],

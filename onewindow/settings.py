@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "onewindow.evaluation",
     "onewindow.enterprise",
     "onewindow.joint",
+    "onewindow.proxy",
+    "onewindow.packages",
     "onewindow.supervision",
     "onewindow.assessment",
     "onewindow.stats",
@@ -296,6 +298,7 @@ CELERY_BEAT_SCHEDULE = {
     # Dashboards' roll-up tables: the cases, ratings and alerts that changed since last time.
     "enterprise-mark-overdue-concerns": {"task": "enterprise.mark_overdue_concerns",
                                          "schedule": crontab(minute=40)},
+    "packages-start-ready": {"task": "packages.start_ready", "schedule": crontab(minute="*/5")},
     "stats-refresh": {"task": "stats.refresh", "schedule": crontab(minute="*/5")},
     # Window assessment: last month's draft on the 2nd (the management office publishes it).
     "assessment-compute-last-month": {"task": "assessment.compute_last_month",

@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("onewindow.hall.urls")),
     path("", include("onewindow.hotline.urls")),
     path("", include("onewindow.evaluation.urls")),
+    path("", include("onewindow.proxy.urls")),
+    path("", include("onewindow.packages.urls")),
     path("", include("onewindow.supervision.urls")),
     path("", include("onewindow.enterprise.urls")),
     path("", include("onewindow.stats.urls")),

@@ -38,7 +38,9 @@ def _register_optional_routers() -> None:
                            ("/v1/stats", "onewindow.stats.api"),
                            ("/v1/assessment", "onewindow.assessment.api"),
                            ("/v1/enterprise", "onewindow.enterprise.api"),
-                           ("/v1/joint", "onewindow.joint.api")):
+                           ("/v1/joint", "onewindow.joint.api"),
+                           ("/v1/proxy", "onewindow.proxy.api"),
+                           ("/v1/packages", "onewindow.packages.api")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -784,6 +784,10 @@ def _upload(file: UploadedFile) -> services.Upload:
 
 
 def _applicant_for_create(user: Any, payload: CaseCreateIn) -> Applicant:
+    if payload.channel == Channel.AGENT:
+        # A proxy application needs the villager's recorded consent: the proxy service's API.
+        raise _field("channel", _("代办申请须先记录群众的委托确认，请通过代办服务接口"
+                                  "（/api/v1/proxy）办理。"))
     if payload.channel == Channel.ONLINE:
         qs = Applicant.objects.filter(user_id=user.pk)
         if payload.applicant_id:

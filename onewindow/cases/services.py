@@ -263,10 +263,19 @@ def _public_version(item: ServiceItem) -> Any:
 
 
 def _applicant_for(actor: Any, applicant: Applicant, channel: str, item: ServiceItem,
-                   intake_region: Region | None = None) -> None:
+                   intake_region: Region | None = None,
+                   agent_region: Region | None = None) -> None:
     if channel == Channel.ONLINE:
         if applicant.user_id != getattr(actor, "pk", None):
             raise NotFound(_("没有找到这个申请人。"))
+        return
+    if channel == Channel.AGENT and agent_region is not None:
+        # 代办服务: a village agent applies, in their own region, for an item exercised there or
+        # above it (the proxy app has checked the villager's consent and its published list);
+        # the agent carries the file to the item's own centre, so there are no hops.
+        if not (agent_region.is_within(item.region)
+                and access.can(actor, Perm.CASE_APPLY_AS_AGENT, region=agent_region)):
+            raise PermissionDenied(_("您没有权限代办这个事项。"))
         return
     perm = Perm.CASE_APPLY_AS_AGENT if channel == Channel.AGENT else Perm.CASE_ACCEPT
     if channel == Channel.API:
@@ -294,6 +303,7 @@ def case_create(
     centre_id: int | None = None,
     ip: str | None = None,
     intake_region: Region | None = None,
+    agent_region: Region | None = None,
 ) -> Case:
     """Start a case (a draft, or submitted at once with ``submit``) under the item's current
     version. Online: the applicant for themself; at the window or by an agent: staff in scope.
@@ -305,7 +315,7 @@ def case_create(
         raise Conflict(_("该事项暂不支持网上办理，请到窗口申请。"), code="not_online")
     if channel == Channel.ONLINE:
         intake_region = None
-    _applicant_for(actor, applicant, channel, item, intake_region)
+    _applicant_for(actor, applicant, channel, item, intake_region, agent_region)
     data = clean_form_data(version.form_schema, form_data or {}, complete=submit)
     now = clock.now()
     today = timezone.localdate(now)

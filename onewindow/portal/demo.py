@@ -109,6 +109,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.cases.demo import load_demo_cases
 
         result.cases = load_demo_cases().summary()
+        from onewindow.proxy.demo import load_demo_proxy
+
+        load_demo_proxy()
         from onewindow.hotline.demo_orders import load_demo_orders
 
         load_demo_orders()
@@ -118,6 +121,9 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.evaluation.demo import load_demo_evaluations
 
         load_demo_evaluations()
+        from onewindow.packages.demo import load_demo_packages
+
+        load_demo_packages()
         from onewindow.enterprise.demo import load_demo_enterprise
 
         load_demo_enterprise()
@@ -134,6 +140,13 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         from onewindow.stats.rollup import stats_rebuild
 
         stats_rebuild()
+        # The proxy, package and other demo histories add case events on past days after the
+        # cases demo anchored them: the demo's anchors are made once more, over everything.
+        from onewindow.cases import audit
+        from onewindow.cases.models import AuditAnchor
+
+        AuditAnchor.objects.all().delete()
+        audit.anchor_days(until=timezone.localdate())
     _write_accounts_file(result)
     return result
 

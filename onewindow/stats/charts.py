@@ -277,18 +277,11 @@ def build(user: Any, scope: Scope, period: Period, *, today: dt.date | None = No
     """Everything the dashboard shows, read from the roll-up tables."""
     today = today or clock.today()
     trend_end = min(max(period.end or today, FIRST_DAY), today)
+    d = selectors.dashboard(scope, period, today=today, trend_end=trend_end)
     board = Board(
-        scope=scope, period=period, today=today,
-        totals=selectors.totals(scope, period, today=today),
-        live=selectors.live(scope, today=today),
-        ratings=selectors.ratings(scope, period),
-        alerts=selectors.alerts(scope, period),
-        complaints=selectors.complaints(scope, period),
-        children=(selectors.by_child_region(scope, period, today=today)
-                  if scope.department is None else []),
-        departments=selectors.by_department(scope, period, today=today),
-        top_overdue=selectors.top_overdue_departments(scope, today=today),
-        trend=selectors.monthly_trend(scope, today=trend_end),
+        scope=scope, period=period, today=today, totals=d.totals, live=d.live,
+        ratings=d.ratings, alerts=d.alerts, complaints=d.complaints, children=d.children,
+        departments=d.departments, top_overdue=d.top_overdue, trend=d.trend,
         overdue_cases=overdue_cases(user, scope, today),
     )
     board.kpis = _kpis(board)

@@ -239,22 +239,23 @@ def _counter_rows(scope: Scope, period: Period, ids: list[int], by: list[str]
     """Counters summed per ``by`` over the period (day and month rows together)."""
     days, months = _spans(period)
     sums = {k: Sum(k) for k in COUNTERS}
-    rows = list(DailyFigures.objects.filter(scope.q(ids)).filter(days).values(*by)
-                .annotate(**sums))
-    if months is not None:
-        rows += list(MonthlyFigures.objects.filter(scope.q(ids)).filter(months).values(*by)
-                     .annotate(**sums))
+    tables = [(DailyFigures, days)] + ([(MonthlyFigures, months)] if months is not None else [])
+    rows: list[dict[str, Any]] = []
+    for model, q in tables:
+        qs = model.objects.filter(scope.q(ids)).filter(q)
+        # No grouping asked for: one aggregate (``values()`` alone would group by every column).
+        rows += [qs.aggregate(**sums)] if not by else list(qs.values(*by).annotate(**sums))
     return rows
 
 
 def _rating_rows(scope: Scope, period: Period, ids: list[int], by: list[str]
                  ) -> list[dict[str, Any]]:
     days, months = _spans(period)
-    rows = list(DailyRatings.objects.filter(scope.q(ids)).filter(days)
-                .values(*by, "level").annotate(n=Sum("n")))
-    if months is not None:
-        rows += list(MonthlyRatings.objects.filter(scope.q(ids)).filter(months)
-                     .values(*by, "level").annotate(n=Sum("n")))
+    tables = [(DailyRatings, days)] + ([(MonthlyRatings, months)] if months is not None else [])
+    rows: list[dict[str, Any]] = []
+    for model, q in tables:
+        rows += list(model.objects.filter(scope.q(ids)).filter(q).values(*by, "level")
+                     .annotate(n=Sum("n")))
     return rows
 
 
@@ -433,8 +434,10 @@ def monthly_trend(scope: Scope, *, months: int = 12, today: dt.date | None = Non
     return list(out.values())
 
 
-def dashboard(scope: Scope, period: Period, *, today: dt.date | None = None) -> Dashboard:
-    """Every block of the dashboard, from one pass over each roll-up table."""
+def dashboard(scope: Scope, period: Period, *, today: dt.date | None = None,
+              trend_end: dt.date | None = None) -> Dashboard:
+    """Every block of the dashboard, from one pass over each roll-up table; the monthly trend
+    ends with ``trend_end``'s month (default: this month)."""
     today = today or clock.today()
     subtree = _subtree(scope.region)
     ids = list(subtree)
@@ -476,7 +479,7 @@ def dashboard(scope: Scope, period: Period, *, today: dt.date | None = None) -> 
         alerts=alerts(scope, period), complaints=complaints(scope, period),
         children=children, departments=departments,
         top_overdue=[Figures(key=f.key, label=f.label, overdue=f.overdue) for f in top],
-        trend=monthly_trend(scope, today=today),
+        trend=monthly_trend(scope, today=trend_end or today),
     )
 
 

@@ -221,3 +221,15 @@ def test_the_case_screen_offers_a_supervision_notice_to_supervisors_only(
     client.force_login(levels.village_clerk)
     html = client.get(f"/workbench/cases/{case.case_no}/").content.decode()
     assert "发出督办单" not in html
+
+
+def test_the_cases_api_sends_proxy_applications_to_the_proxy_service(client, world, make_staff):
+    """An agent cannot skip the villager's consent by creating an agent case directly."""
+    agent = make_staff(Role.AGENT, world.regions["v1"], username="api_agent")
+    client.force_login(agent)
+    before = Case.objects.count()
+    r = client.post("/api/v1/cases", json.dumps({
+        "item": world.item.implementation_code, "channel": "agent",
+        "applicant_id": world.applicant.pk, "form": {}}), content_type="application/json")
+    assert r.status_code == 422 and "/api/v1/proxy" in r.content.decode()
+    assert Case.objects.count() == before
