@@ -13,17 +13,21 @@ goes through the services. Call after the cases demo (it needs the demo catalogu
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from onewindow.accounts.models import Applicant, ApplicantKind, User
 from onewindow.catalog.models import ServiceItem
+from onewindow.core import clock
 from onewindow.core.errors import DomainError
 from onewindow.packages.models import Package, PackageField, PackageItem
 from onewindow.regions.models import Department, Region
+from onewindow.workdays.selectors import get_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +172,14 @@ def _demo_application(package: Package, result: DemoPackagesResult) -> None:
                                                 state=ItemState.STARTED).count()
 
 
+def _last_working_morning() -> dt.datetime:
+    cal = get_calendar()
+    day = clock.today() - dt.timedelta(days=1)
+    while not cal.is_workday(day):
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=timezone.get_current_timezone())
+
+
 def load_demo_packages() -> DemoPackagesResult:
     result = DemoPackagesResult()
     if not ServiceItem.objects.filter(implementation_code__in=ITEMS.values()).count() == 4:
@@ -177,7 +189,9 @@ def load_demo_packages() -> DemoPackagesResult:
         package = create_restaurant_package()
         result.packages = 1
     try:
-        with transaction.atomic():
+        # On the last working day before today, in office hours (the demo's history never
+        # lies in the future, whatever the time it is loaded at).
+        with clock.travel(_last_working_morning()), transaction.atomic():
             _demo_application(package, result)
     except DomainError as exc:  # the demo's own data changed: keep the package, skip this
         logger.warning("demo package application skipped: %s", exc.message)
