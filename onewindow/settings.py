@@ -295,10 +295,12 @@ CELERY_BEAT_SCHEDULE = {
     "hall-close-days": {"task": "hall.close_days", "schedule": crontab(hour=0, minute=5)},
     # Electronic supervision: reminders, yellow and red cards (reads only what changed).
     "supervision-scan": {"task": "supervision.scan", "schedule": crontab(minute="*/10")},
-    # Dashboards' roll-up tables: the cases, ratings and alerts that changed since last time.
+    # 企忧: concerns past their deadline flagged (idempotent).
     "enterprise-mark-overdue-concerns": {"task": "enterprise.mark_overdue_concerns",
                                          "schedule": crontab(minute=40)},
+    # 一件事: waiting cases whose prerequisite was decided (catch-up for the decision signal).
     "packages-start-ready": {"task": "packages.start_ready", "schedule": crontab(minute="*/5")},
+    # Dashboards' roll-up tables: the cases, ratings and alerts that changed since last time.
     "stats-refresh": {"task": "stats.refresh", "schedule": crontab(minute="*/5")},
     # Window assessment: last month's draft on the 2nd (the management office publishes it).
     "assessment-compute-last-month": {"task": "assessment.compute_last_month",

@@ -132,6 +132,24 @@ def _require_staff(actor: Any, perm: Perm, case: Case) -> None:
     raise PermissionDenied(_("您没有权限办理这个办件。"))
 
 
+def station_prefixes(actor: Any) -> dict[str, int]:
+    """就近办: the regions below the city where ``actor`` does counter work (prefix → region
+    id) — stations and centres that may take in items of the levels above them."""
+    return {g.region_prefix: g.region_id for g in access.grants_for(actor, Perm.CASE_ACCEPT)
+            if g.department_id is None and len(g.region_prefix) > 4}
+
+
+def intake_region_for(actor: Any, item: ServiceItem) -> Region | None:
+    """The station where ``actor`` takes this item in for a higher level, or None when the
+    actor accepts it at the item's own level (or may not take it in at all)."""
+    if access.can(actor, Perm.CASE_ACCEPT, region=item.region, department=item.department):
+        return None
+    for prefix, region_id in sorted(station_prefixes(actor).items(), key=lambda kv: -len(kv[0])):
+        if prefix != item.region.prefix and prefix.startswith(item.region.prefix):
+            return Region.objects.get(pk=region_id)
+    return None
+
+
 def at_intake(actor: Any, case: Case) -> bool:
     """Whether ``actor`` is counter staff of the station that took this case in."""
     return bool(case.intake_region_id) and access.can(actor, Perm.CASE_ACCEPT,

@@ -60,7 +60,7 @@ from onewindow.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from onewindow.regions.models import Region
+from onewindow.regions.models import LEVEL_PREFIX_LEN, Region
 from onewindow.workdays.calendar import CalendarRangeError
 from onewindow.workdays.selectors import get_calendar
 
@@ -207,11 +207,16 @@ def _register_region(user: Any) -> Region | None:
 
 
 def _scoped_items(user: Any) -> Any:
+    """Items the user accepts at their own level, and — at a town centre or village station —
+    the items of the levels above it they may take in (就近办)."""
     today = clock.today()
+    above = {p[:n] for p in services.station_prefixes(user) for n in LEVEL_PREFIX_LEN.values()
+             if n < len(p)}
     return (
         public_items().filter(
             access.scope_q(user, Perm.CASE_ACCEPT, region_field="region",
-                           department_field="department"),
+                           department_field="department")
+            | Q(region__prefix__in=above),
         )
         .filter(Q(current_version__effective_from__isnull=True)
                 | Q(current_version__effective_from__lte=today))
@@ -311,6 +316,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 case = services.case_create(
                     actor=user, item=item, applicant=applicant, channel=Channel.WINDOW,
                     form_data=form.form_data(), submit=True, ip=_ip(request),
+                    intake_region=services.intake_region_for(user, item),
                 )
             except DomainError as exc:
                 rest = form.add_service_errors(exc.field_errors)

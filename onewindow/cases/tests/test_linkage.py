@@ -233,3 +233,25 @@ def test_the_cases_api_sends_proxy_applications_to_the_proxy_service(client, wor
         "applicant_id": world.applicant.pk, "form": {}}), content_type="application/json")
     assert r.status_code == 422 and "/api/v1/proxy" in r.content.decode()
     assert Case.objects.count() == before
+
+
+def test_a_station_clerk_takes_a_district_item_in_through_the_counter_form(client, world,
+                                                                          levels):
+    """就近办 at the counter: the village clerk finds the district's item among theirs, fills
+    the form, and the case is the district's with the village as where it was taken in."""
+    client.force_login(levels.village_clerk)
+    base = f"/workbench/cases/window/new/?applicant={world.applicant.pk}"
+    html = client.get(f"{base}&iq=食品").content.decode()
+    assert world.item.implementation_code in html
+    form_url = f"{base}&item={world.item.implementation_code}"
+    r = client.post(form_url, {"shop_name": "荷花湾小卖部", "category": "预包装食品"})
+    assert r.status_code == 302, r.content.decode()[:500]
+    case = Case.objects.get(form_data__shop_name="荷花湾小卖部")
+    assert (case.region, case.intake_region, case.state) == (
+        world.regions["d1"], levels.village, CaseState.SUBMITTED)
+    # The other village's clerk is offered no such thing for this village and sees nothing.
+    client.force_login(levels.v2_clerk)
+    assert client.get(f"/workbench/cases/{case.case_no}/").status_code == 404
+    # The district's own clerk creates cases at the district as before (no intake region).
+    assert services.intake_region_for(world.clerk, world.item) is None
+    assert services.intake_region_for(levels.village_clerk, world.item) == levels.village
