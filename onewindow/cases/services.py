@@ -24,7 +24,16 @@ from django.utils.translation import gettext as _
 from onewindow.accounts import access
 from onewindow.accounts.access import Perm
 from onewindow.accounts.models import Applicant, Role, User
-from onewindow.cases import audit, deadlines, files, green_channel, notices, numbers, process
+from onewindow.cases import (
+    audit,
+    deadlines,
+    files,
+    green_channel,
+    guards,
+    notices,
+    numbers,
+    process,
+)
 from onewindow.cases.forms_schema import clean_form_data
 from onewindow.cases.models import (
     Case,
@@ -1169,6 +1178,9 @@ def task_decide(*, actor: Any, task: Task, approve: bool, reason: str = "") -> N
         _active_task(actor, task, case, Action.APPROVE if approve else Action.DENY)
         if Task.objects.filter(case=case, seq__gt=task.seq, kind=TaskKind.STEP).exists():
             raise Conflict(_("还有后续环节，只有最后一个环节可以作出决定。"), code="not_last_step")
+        blocked = guards.reasons_not_to_decide(case)
+        if blocked:
+            raise Conflict("；".join(blocked), code="not_ready_to_decide")
         _close_opinions(case, actor=actor, approve=approve)
         _finish(task, actor=actor, outcome="approve" if approve else "deny", opinion=reason)
         notice = _decide(case, actor=actor, approve=approve, reason=reason)

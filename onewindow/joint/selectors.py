@@ -395,3 +395,15 @@ def recent_done(*, user: Any, limit: int = 20) -> list[JointInspection | JointMe
     rows: list[JointInspection | JointMeeting] = [*inspections, *meetings]
     rows.sort(key=lambda r: r.closed_at or clock.now(), reverse=True)
     return rows[:limit]
+
+
+def open_joint_reason(case: Any) -> str | None:
+    """Why the case may not be decided yet: a joint inspection or meeting still open."""
+    from onewindow.joint.models import JointInspection, JointMeeting
+    from onewindow.joint.workflow import MeetingState
+
+    if JointInspection.objects.filter(case_id=case.pk, state__in=list(OPEN_INSPECTION)).exists():
+        return str(_("联合踏勘尚未形成踏勘记录（或取消），暂不能作出决定"))
+    if JointMeeting.objects.filter(case_id=case.pk, state=MeetingState.CONVENED).exists():
+        return str(_("联席会议尚未形成会议纪要（或取消），暂不能作出决定"))
+    return None

@@ -123,3 +123,28 @@ def test_meeting_only_when_the_item_needs_one(jw):
     with pytest.raises(Conflict) as exc:
         convene(jw, jw.case())
     assert exc.value.code == "meeting_not_configured"
+
+
+def test_the_lead_cannot_decide_while_a_meeting_is_open(jw):
+    """A decision guard the joint app registers in cases: no decision before the minutes (or a
+    cancelled meeting); opinions given, the decision then goes through."""
+    from onewindow.cases import services as case_services
+    from onewindow.cases.models import Task, TaskKind
+
+    case = jw.case()
+    meeting = convene(jw, case)
+    for user, dep in ((jw.fire_reviewer, jw.fire), (jw.housing_reviewer, jw.housing),
+                      (jw.ecology_reviewer, jw.ecology)):
+        case_services.task_opinion(actor=user, task=Task.objects.get(
+            case=case, kind=TaskKind.OPINION, department=dep), agree=True)
+    case_services.task_pass(actor=jw.lead, task=jw.lead_task(case))
+    last = jw.lead_task(case)
+    with pytest.raises(Conflict) as exc:
+        case_services.task_decide(actor=jw.w.head, task=last, approve=True)
+    assert exc.value.code == "not_ready_to_decide" and "联席会议" in exc.value.message
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_REVIEW
+    services.meeting_cancel(actor=jw.w.head, meeting=meeting, reason="各部门意见一致，无需会审")
+    case_services.task_decide(actor=jw.w.head, task=jw.lead_task(case), approve=True)
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED
