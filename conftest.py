@@ -15,9 +15,11 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-# --- Chromium for browser tests: ONE Playwright instance for the whole session -------------------
-# Playwright's sync API runs an event loop in this thread: a second instance in the same process
-# (another module's own fixture) fails, so every browser test uses this fixture. Debian's
+# --- Chromium for browser tests: ONE Playwright instance at a time ------------------------------
+# Playwright's sync API runs an event loop in this thread while it is open: a second instance at
+# the same time (another module's own fixture) fails, and so does asgiref's async_to_sync in any
+# later test of the process — so every browser test uses this fixture, opened per module and
+# closed at the module's end. Debian's
 # chromium is used; never `playwright install`. Without it the tests fail in CI (CI=true) and
 # skip elsewhere with the reason. Django's ORM calls made by the test itself are synchronous.
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
@@ -33,7 +35,7 @@ def _browser_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Any:
     import shutil
     from pathlib import Path
